@@ -1,0 +1,65 @@
+# Workshops: the two set-up commands are `make run` and `make test`; see README.md.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml 2>/dev/null | cut -d' ' -f1)
+FLASK := $(BIN)/flask --app workshops
+PYTEST := $(BIN)/python -m pytest
+POSTGRES_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test test-pg test-e2e lint bench install clean
+
+$(STAMP):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+		echo "Python 3.11 or newer is needed, and '$(PYTHON)' was not found."; \
+		echo "Install Python 3.11+ (Debian/Ubuntu: sudo apt-get install python3 python3-venv),"; \
+		echo "or name yours: make PYTHON=/path/to/python3.12 run"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "Python 3.11 or newer is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+		echo "Install a newer Python, or name it: make PYTHON=/path/to/python3.12 run"; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+		echo "Python's venv module is missing."; \
+		echo "On Debian or Ubuntu: sudo apt-get install python3-venv  (then run make again)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@$(FLASK) init-db
+	@$(FLASK) seed-demo --first-time
+	@echo
+	@echo "  Workshops is running at http://127.0.0.1:5000"
+	@echo
+	@echo "  Demo log-ins (password: demo-password-2021):"
+	@echo "    organiser@example.org     organiser"
+	@echo "    facilitator@example.org   facilitator"
+	@echo "    participant@example.org   participant"
+	@echo
+	@echo "  E-mails (confirmation and reset links) are written to instance/outbox/."
+	@echo
+	@$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	$(PYTEST) --ignore=tests/e2e $(ARGS)
+
+test-pg: $(STAMP)
+	WORKSHOPS_TEST_POSTGRES=$(POSTGRES_SERVER) $(PYTEST) --ignore=tests/e2e $(ARGS)
+
+test-e2e: $(STAMP)
+	@test -x /usr/bin/chromium || { echo "The end-to-end tests need Chromium: sudo apt-get install chromium"; exit 1; }
+	$(PYTEST) tests/e2e --output test-artifacts $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts bench/results

@@ -1,0 +1,37 @@
+"""Workshops: run stakeholder workshops and turn what participants say into an open call."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from workshops import access, auth, cli, db, errors, mail, main, weblog
+from workshops.config import load_config
+from workshops.extensions import csrf, login_manager
+from workshops.markdown import render_markdown
+
+ROOT_FOLDER = "../"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides every other source of configuration."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=ROOT_FOLDER + "templates",
+        static_folder=ROOT_FOLDER + "static",
+    )
+    load_config(app, config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    weblog.init_app(app)
+    cli.init_app(app)
+    app.add_template_filter(render_markdown, "markdown")
+    app.jinja_env.globals.update(is_organiser=access.is_organiser, can_manage_accounts=access.can_manage_accounts)
+
+    main.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    return app

@@ -1,0 +1,205 @@
+"""Public account pages: sign-up, confirmation, log-in, log-out, password reset, profile."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlmodel import select
+
+from workshops.auth import bp, services, tokens
+from workshops.auth.forms import (
+    ChangePasswordForm,
+    EmailOnlyForm,
+    LoginForm,
+    PostForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from workshops.auth.models import User
+from workshops.auth.passwords import verify_password
+from workshops.db import get_session
+from workshops.navigation import next_or_home, safe_next
+from workshops.programme.models import Cluster
+
+
+def _cluster_choices() -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in get_session().exec(select(Cluster).order_by(Cluster.name))]
+
+
+def _profile_from(form) -> services.Profile:
+    return services.Profile(
+        name=form.name.data.strip(),
+        organisation=form.organisation.data.strip(),
+        organisation_type=form.organisation_type.data,
+        country=form.country.data,
+        cluster_id=form.cluster_id.data,
+    )
+
+
+def _start_session(user: User, *, remember: bool = False) -> None:
+    """Log a person in on a fresh session, so no one can plant a session id beforehand."""
+    session.clear()
+    login_user(user, remember=remember)
+    services.record_login(session=get_session(), user=user)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an account; always answers "check your e-mail"."""
+    if current_user.is_authenticated:
+        return redirect(next_or_home(request.args.get("next")))
+    form = SignupForm(clusters=_cluster_choices())
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        services.sign_up(
+            session=get_session(),
+            email=form.email.data,
+            password=form.password.data,
+            profile=_profile_from(form),
+            next_path=safe_next(form.next.data),
+        )
+        session["check_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for("auth.check_email"))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/signup/check-email")
+def check_email():
+    """Tell the person to open the link we sent."""
+    return render_template("auth/check_email.html", email=session.get("check_email"))
+
+
+@bp.route("/signup/resend", methods=["GET", "POST"])
+def resend_confirmation():
+    """Send a new confirmation link to an unconfirmed account."""
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(get_session(), form.email.data)
+        if user is not None and user.confirmed_at is None:
+            services.send_confirmation(user, next_path=safe_next(form.next.data))
+        session["check_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for("auth.check_email"))
+    return render_template("auth/resend.html", form=form)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """Confirm an account from its e-mailed link, log the person in and take them back.
+
+    The link shows a button rather than acting on GET: mail scanners open links, and must not
+    confirm accounts or receive a logged-in session.
+    """
+    max_age = current_app.config["CONFIRM_LINK_MAX_AGE"]
+    try:
+        user, next_path = services.read_confirmation(session=get_session(), token=token, max_age=max_age)
+    except tokens.LinkExpired:
+        return render_template("auth/link_problem.html", problem="expired", kind="confirm"), 410
+    except tokens.LinkInvalid:
+        return render_template("auth/link_problem.html", problem="invalid", kind="confirm"), 404
+    if user.confirmed_at is not None:
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(next_or_home(next_path))
+        return render_template("auth/link_problem.html", problem="used", kind="confirm", next=next_path), 410
+    form = PostForm()
+    if form.validate_on_submit():
+        services.confirm_account(session=get_session(), user=user)
+        _start_session(user)
+        flash("Your e-mail address is confirmed. Welcome!", "success")
+        return redirect(next_or_home(next_path))
+    return render_template("auth/confirm.html", form=form, user=user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(next_or_home(request.args.get("next")))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        user = services.authenticate(session=get_session(), email=form.email.data, password=form.password.data)
+        if user is None:
+            form.password.errors.append("The e-mail address or the password is not right.")
+        elif user.confirmed_at is None:
+            services.send_confirmation(user, next_path=safe_next(form.next.data))
+            flash("Please confirm your e-mail address first: we have sent you a new link.", "warning")
+        else:
+            _start_session(user, remember=form.remember.data)
+            return redirect(next_or_home(form.next.data))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out, ending every session of the person."""
+    form = PostForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        services.log_out(session=get_session(), user=current_user)
+        logout_user()
+        session.clear()
+        flash("You are logged out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a password-reset link; answers the same whether the address exists."""
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(session=get_session(), email=form.email.data)
+        return render_template("auth/reset_sent.html", email=services.normalise_email(form.email.data))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from an e-mailed link (single use, expiring)."""
+    max_age = current_app.config["RESET_LINK_MAX_AGE"]
+    try:
+        user = services.read_reset(session=get_session(), token=token, max_age=max_age)
+    except tokens.LinkExpired:
+        return render_template("auth/link_problem.html", problem="expired", kind="reset"), 410
+    except services.LinkUsed:
+        return render_template("auth/link_problem.html", problem="used", kind="reset"), 410
+    except tokens.LinkInvalid:
+        return render_template("auth/link_problem.html", problem="invalid", kind="reset"), 404
+    form = ResetPasswordForm(personal=[user.email, user.name])
+    if form.validate_on_submit():
+        services.set_password(session=get_session(), user=user, password=form.password.data)
+        _start_session(user)
+        flash("Your new password is set, and you are logged in.", "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+def profile():
+    """See and edit one's own details."""
+    form = ProfileForm(obj=current_user, clusters=_cluster_choices())
+    if form.validate_on_submit():
+        services.update_profile(session=get_session(), user=current_user, profile=_profile_from(form))
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("auth.profile"))
+    password_form = ChangePasswordForm(formdata=None, personal=[current_user.email, current_user.name])
+    return render_template("auth/profile.html", form=form, password_form=password_form)
+
+
+@bp.route("/me/password", methods=["POST"])
+@login_required
+def change_password():
+    """Change one's password; other devices are logged out, this one stays in."""
+    form = ProfileForm(formdata=None, obj=current_user, clusters=_cluster_choices())
+    password_form = ChangePasswordForm(personal=[current_user.email, current_user.name])
+    if password_form.validate_on_submit():
+        if verify_password(current_user.password_hash, password_form.current_password.data):
+            user = current_user._get_current_object()
+            services.set_password(session=get_session(), user=user, password=password_form.password.data)
+            _start_session(user)
+            flash("Your password is changed. Your other devices have been logged out.", "success")
+            return redirect(url_for("auth.profile"))
+        password_form.current_password.errors.append("This is not your current password.")
+    return render_template("auth/profile.html", form=form, password_form=password_form)

@@ -1,0 +1,81 @@
+"""Command line: ``flask --app workshops COMMAND`` (PRODUCT.md lists the commands)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from sqlmodel import Session, select
+
+from workshops.auth.forms import EMAIL_MAX
+from workshops.auth.models import OrganisationType, Role, User
+from workshops.auth.passwords import password_problem
+from workshops.db import get_engine
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Migrate the database to the newest schema."""
+    from workshops.migrate import upgrade
+
+    upgrade(get_engine())
+    click.echo("Database is at the newest schema.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.participant.value)
+@click.option("--organisation", default="", help="Organisation name.")
+@click.option(
+    "--organisation-type", type=click.Choice([t.value for t in OrganisationType]), default="other"
+)
+@click.option("--country", default="", help="ISO 3166-1 alpha-2 code.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input.")
+def create_user_command(
+    email: str, name: str, role: str, organisation: str, organisation_type: str, country: str, password_stdin: bool
+) -> None:
+    """Create a confirmed account; exit 1 with a message if the e-mail exists."""
+    from workshops.auth import services
+
+    if "@" not in email or len(email) > EMAIL_MAX:
+        raise click.ClickException(f"{email!r} is not an e-mail address.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password, personal=[email, name])
+    if problem:
+        raise click.ClickException(problem)
+    profile = services.Profile(
+        name=name, organisation=organisation, organisation_type=organisation_type, country=country.upper()
+    )
+    with Session(get_engine()) as session:
+        try:
+            user = services.create_user(
+                session=session, email=email, password=password, profile=profile, role=Role(role)
+            )
+        except services.AccountError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@click.command("seed-demo")
+@click.option("--first-time", is_flag=True, help="Only load the demo into a database without accounts.")
+def seed_demo_command(first_time: bool) -> None:
+    """Load the demo data (idempotent)."""
+    from workshops.demo import seed_demo
+
+    with Session(get_engine()) as session:
+        if first_time and session.exec(select(User.id).limit(1)).first() is not None:
+            return
+        summary = seed_demo(session=session)
+    click.echo(summary)

@@ -1,0 +1,101 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``WORKSHOPS_*`` environment variables.
+
+PRODUCT.md lists the keys. This module also refuses to start a production server that is
+configured unsafely, because a weak key or the debugger on a public address gives the site away.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+DEVELOPMENT_HOSTS = ["127.0.0.1", "localhost", "::1"]
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Defaults:
+    """Values used when neither the instance file nor the environment sets a key."""
+
+    ENV = "development"
+    BASE_URL = "http://127.0.0.1:5000"
+    PROGRAMME_NAME = "Workshops"
+    MAIL_SERVER = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_SENDER = "Workshops <no-reply@localhost>"
+    RATELIMIT_STORAGE_URI = "memory://"
+    PROXY_FIX_HOPS = 0
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: no lost form after lunch
+    #: Lifetime of the links sent by e-mail, in seconds.
+    CONFIRM_LINK_MAX_AGE = 3 * 24 * 3600
+    RESET_LINK_MAX_AGE = 2 * 3600
+    #: argon2id parameters; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+    #: Log one line per request to stderr.
+    LOG_REQUESTS = True
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Fill ``app.config`` in the documented order and derive the values that depend on others."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("WORKSHOPS")
+    if overrides:
+        app.config.update(overrides)
+
+    production = app.config["ENV"] == "production"
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'workshops.db'}"
+    if not app.config.get("MAIL_OUTBOX"):
+        app.config["MAIL_OUTBOX"] = str(instance / "outbox")
+    if not app.config.get("SECRET_KEY") and not production:
+        app.config["SECRET_KEY"] = _development_secret_key(instance)
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):
+        hosts = [host.strip() for host in hosts.split(",") if host.strip()]
+    if not hosts:
+        # In production the public address is the one host we answer to unless told otherwise.
+        hosts = [urlsplit(app.config["BASE_URL"]).hostname] if production else list(DEVELOPMENT_HOSTS)
+    app.config["TRUSTED_HOSTS"] = hosts or None
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    app.config["SESSION_COOKIE_SECURE"] = production
+    app.config["REMEMBER_COOKIE_SECURE"] = production
+    if production:
+        check_production(app.config)
+
+
+def check_production(config: dict) -> None:
+    """Refuse to serve in production with the debugger on or a missing or short secret key."""
+    if config.get("DEBUG"):
+        raise RuntimeError("WORKSHOPS_DEBUG must be off in production.")
+    key = config.get("SECRET_KEY") or ""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            f"WORKSHOPS_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters "
+            'in production, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))".'
+        )
+
+
+def _development_secret_key(instance: Path) -> str:
+    """Generate a key once into ``instance/`` so that sessions survive a restart of ``make run``."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

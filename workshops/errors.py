@@ -1,0 +1,55 @@
+"""Friendly error pages in the site's layout, with no stack trace or SQL in them."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from workshops.weblog import escape
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
+    403: ("Not allowed", "Your account does not have access to this page."),
+    404: ("Page not found", "There is nothing at this address. It may have moved, or the link may be wrong."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+    409: ("Busy, please try again", "Someone else was changing the same thing. Please try again."),
+    410: ("Link no longer valid", "This link has expired or has been used already."),
+    413: ("Too large", "What you sent is larger than this site accepts."),
+    429: ("Too many attempts", "Please wait a little and try again."),
+    500: ("Something went wrong", "An error occurred on our side. It has been logged; please try again."),
+}
+
+
+def init_app(app: Flask) -> None:
+    """Render every HTTP error with the site's layout."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _render(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, (f"Error {status}", "The request could not be completed."))
+    return render_template("errors/error.html", status=status, title=title, message=detail or message), status
+
+
+def _csrf_error(error: CSRFError):
+    log.warning("CSRF failure on %s %s", request.method, escape(request.path))
+    return _render(400, "This form has expired or was sent from elsewhere. Reload the page and try again.")
+
+
+def _http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    return _render(error.code)
+
+
+def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    log.exception("unhandled error on %s %s", request.method, escape(request.path))
+    return _render(InternalServerError.code)

@@ -1,0 +1,24 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template
+
+from workshops.db import get_engine, ping
+from workshops.extensions import csrf
+from workshops.main import bp
+
+
+@bp.route("/")
+def index():
+    """Home: what the programme is, upcoming workshops and open calls."""
+    return render_template("main/index.html")
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    """Tell a load balancer whether this server and its database answer."""
+    if ping(get_engine()):
+        return jsonify(status="ok", database="ok")
+    return jsonify(status="error", database="unavailable"), 503

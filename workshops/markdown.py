@@ -1,0 +1,47 @@
+"""Markdown, once: render with the ``markdown`` package, then sanitise the HTML with ``nh3``.
+
+Sanitising comes after rendering, because Markdown passes raw HTML through and builds links from
+any URL; the allow-list below is what our pages may show.
+"""
+
+from __future__ import annotations
+
+import markdown as markdown_lib
+import nh3
+from markupsafe import Markup
+
+EXTENSIONS = ["extra", "sane_lists", "smarty"]
+
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Turn Markdown into sanitised HTML that is safe to place in a page, e-mail or export."""
+    if not text:
+        return Markup("")
+    html = markdown_lib.markdown(text, extensions=EXTENSIONS, output_format="html")
+    return Markup(sanitise_html(html))
+
+
+def sanitise_html(html: str) -> str:
+    """Keep only allow-listed tags, attributes and URL schemes; links get ``rel="noopener nofollow"``."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener nofollow",
+        strip_comments=True,
+    )

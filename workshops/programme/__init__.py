@@ -1,0 +1,1 @@
+"""Clusters and domains: the structure of the programme."""
