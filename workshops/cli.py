@@ -35,9 +35,7 @@ def init_db_command() -> None:
 @click.option("--name", required=True, help="The person's full name.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.participant.value)
 @click.option("--organisation", default="", help="Organisation name.")
-@click.option(
-    "--organisation-type", type=click.Choice([t.value for t in OrganisationType]), default="other"
-)
+@click.option("--organisation-type", type=click.Choice([t.value for t in OrganisationType]), default="other")
 @click.option("--country", default="", help="ISO 3166-1 alpha-2 code.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input.")
 def create_user_command(

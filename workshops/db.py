@@ -31,9 +31,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def make_engine(url: str) -> Engine:
     """Create an engine with the per-backend settings the application relies on."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -102,7 +100,7 @@ def ping(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "not ok" to the health check
+    except Exception:
         return False
     return True
 

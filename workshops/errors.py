@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -34,6 +35,8 @@ def init_app(app: Flask) -> None:
 
 def _render(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, (f"Error {status}", "The request could not be completed."))
+    if request_ctx.url_adapter is None:  # an untrusted Host header: no URL can be built for it
+        return Response(f"{title}\n\n{message}\n", status, mimetype="text/plain")
     return render_template("errors/error.html", status=status, title=title, message=detail or message), status
 
 

@@ -44,9 +44,7 @@ def build_message(
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=_sender_domain(config["MAIL_SENDER"]))
     message.set_content(render_template(f"mail/{template}.txt", subject=subject, **context))
-    message.add_alternative(
-        render_template(f"mail/{template}.html", subject=subject, **context), subtype="html"
-    )
+    message.add_alternative(render_template(f"mail/{template}.html", subject=subject, **context), subtype="html")
     for filename, mime_type, data in attachments:
         maintype, subtype = mime_type.split("/", 1)
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)

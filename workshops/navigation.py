@@ -8,7 +8,7 @@ from flask import current_app, has_request_context, url_for
 
 
 def safe_next(target: str | None) -> str | None:
-    """Return ``target`` if it is a local path, else ``None``.
+    r"""Return ``target`` if it is a local path, else ``None``.
 
     Refuses what browsers read as another host or a script: ``//evil``, ``/\\evil``, absolute URLs,
     ``javascript:`` and anything with control characters or backslashes.

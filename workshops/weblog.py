@@ -34,9 +34,7 @@ def _configure_logging(app: Flask) -> None:
     if root.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
-    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%SZ"))
     handler.formatter.converter = time.gmtime
     root.addHandler(handler)
     root.setLevel(logging.INFO)
@@ -56,9 +54,16 @@ def _log_request(response: Response) -> Response:
     log.info(
         "%s %s %s %.1fms user=%s",
         request.method,
-        escape(request.path),
+        escape(_path_without_secrets()),
         response.status_code,
         duration_ms,
         user_id,
     )
     return response
+
+
+def _path_without_secrets() -> str:
+    """The request path with any token from an e-mailed link blanked out."""
+    path = request.path
+    token = (request.view_args or {}).get("token")
+    return path.replace(token, "[token]") if token else path

@@ -10,6 +10,7 @@ from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import MAX_LENGTH, password_problem
 from workshops.countries import country_choices
 from workshops.db import max_length
+from workshops.forms import options
 
 EMAIL_MAX = max_length(User, "email")
 
@@ -51,7 +52,7 @@ class ProfileFields(FlaskForm):
     )
     organisation_type = SelectField(
         "Type of organisation",
-        choices=[("", "Choose…")] + [(t.value, t.label) for t in OrganisationType],
+        choices=options([("", "Choose…")] + [(t.value, t.label) for t in OrganisationType]),
         validators=[DataRequired("Choose the type of your organisation.")],
     )
     country = SelectField(
@@ -70,12 +71,12 @@ class ProfileFields(FlaskForm):
     def __init__(self, *args, clusters: list[tuple[int, str]] = (), **kwargs):
         """Fill the choices that come from the database."""
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose…"), *country_choices()]
-        self.cluster_id.choices = [("", "None")] + [(str(cid), name) for cid, name in clusters]
+        self.country.choices = options([("", "Choose…"), *country_choices()])
+        self.cluster_id.choices = options([("", "None"), *clusters])
 
     def validate_cluster_id(self, field) -> None:
         """Only a cluster from the list."""
-        allowed = {value for value, _label in self.cluster_id.choices if value}
+        allowed = {choice.value for choice in self.cluster_id.choices if choice.value}
         if field.data is not None and str(field.data) not in allowed:
             raise ValidationError("Choose a cluster from the list.")
 
@@ -157,7 +158,7 @@ class ChangePasswordForm(ResetPasswordForm):
 class RoleForm(FlaskForm):
     """An organiser sets a person's role."""
 
-    role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in Role])
+    role = SelectField("Role", choices=options((r.value, r.value.capitalize()) for r in Role))
     #: The filtered list to return to.
     next = HiddenField()
 

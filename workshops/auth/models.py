@@ -1,6 +1,5 @@
 """Accounts: people who take part, facilitate or organise."""
 
-
 import secrets
 from datetime import datetime
 from enum import StrEnum

@@ -149,9 +149,7 @@ def request_password_reset(*, session: Session, email: str) -> None:
     user = find_user_by_email(session, email)
     if user is None:
         return
-    token = tokens.make_token(
-        tokens.RESET, {"uid": user.id, "fp": tokens.password_fingerprint(user.password_hash)}
-    )
+    token = tokens.make_token(tokens.RESET, {"uid": user.id, "fp": tokens.password_fingerprint(user.password_hash)})
     send_mail(
         to=user.email,
         subject="Reset your password",
@@ -168,12 +166,8 @@ def read_reset(*, session: Session, token: str, max_age: int) -> User:
     if user is None:
         raise tokens.LinkInvalid
     if payload.get("fp") != tokens.password_fingerprint(user.password_hash):
-        raise LinkUsed
+        raise tokens.LinkUsed
     return user
-
-
-class LinkUsed(Exception):
-    """A single-use link has been used already."""
 
 
 def set_password(*, session: Session, user: User, password: str) -> None:

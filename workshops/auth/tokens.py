@@ -23,6 +23,10 @@ class LinkInvalid(Exception):
     """The link was not made by us, or has been tampered with."""
 
 
+class LinkUsed(Exception):
+    """A single-use link has been used already."""
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"workshops.{purpose}")
 

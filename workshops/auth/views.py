@@ -162,7 +162,7 @@ def reset_password(token: str):
         user = services.read_reset(session=get_session(), token=token, max_age=max_age)
     except tokens.LinkExpired:
         return render_template("auth/link_problem.html", problem="expired", kind="reset"), 410
-    except services.LinkUsed:
+    except tokens.LinkUsed:
         return render_template("auth/link_problem.html", problem="used", kind="reset"), 410
     except tokens.LinkInvalid:
         return render_template("auth/link_problem.html", problem="invalid", kind="reset"), 404

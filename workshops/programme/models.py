@@ -1,6 +1,5 @@
 """The programme's fixed structure: the clusters that host workshops and the domains of the call."""
 
-
 from sqlmodel import Field, SQLModel
 
 
