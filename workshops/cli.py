@@ -6,12 +6,13 @@ import sys
 
 import click
 from flask import Flask
-from sqlmodel import Session, select
+from flask.cli import with_appcontext
+from sqlmodel import select
 
 from workshops.auth.forms import EMAIL_MAX
 from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import password_problem
-from workshops.db import get_engine
+from workshops.db import get_engine, new_session
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Migrate the database to the newest schema."""
     from workshops.migrate import upgrade
@@ -31,6 +33,7 @@ def init_db_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", required=True, help="The person's full name.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.participant.value)
@@ -56,7 +59,7 @@ def create_user_command(
     profile = services.Profile(
         name=name, organisation=organisation, organisation_type=organisation_type, country=country.upper()
     )
-    with Session(get_engine()) as session:
+    with new_session() as session:
         try:
             user = services.create_user(
                 session=session, email=email, password=password, profile=profile, role=Role(role)
@@ -67,12 +70,13 @@ def create_user_command(
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--first-time", is_flag=True, help="Only load the demo into a database without accounts.")
 def seed_demo_command(first_time: bool) -> None:
     """Load the demo data (idempotent)."""
     from workshops.demo import seed_demo
 
-    with Session(get_engine()) as session:
+    with new_session() as session:
         if first_time and session.exec(select(User.id).limit(1)).first() is not None:
             return
         summary = seed_demo(session=session)

@@ -64,10 +64,15 @@ def get_engine() -> Engine:
     return current_app.extensions["workshops.engine"]
 
 
+def new_session() -> Session:
+    """Open a session of one's own (command line, background work); close it when done."""
+    return Session(get_engine(), expire_on_commit=False)
+
+
 def get_session() -> Session:
     """Return the session of the current request, opening it on first use."""
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        g.db_session = new_session()
     return g.db_session
 
 

@@ -1,0 +1,95 @@
+"""The command line of PRODUCT.md: init-db, create-user, seed-demo."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from workshops.auth.models import User
+from workshops.auth.passwords import verify_password
+from workshops.demo import DEMO_PASSWORD
+from workshops.programme.models import Cluster, Domain
+
+
+def test_create_user_reads_the_password_from_stdin(app, db):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "Lena@Example.org", "--name", "Lena Berg", "--role", "organiser", "--password-stdin"],
+        input="glacier window parsley 7\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.exec(select(User)).one()
+    assert (user.email, user.name, user.role) == ("lena@example.org", "Lena Berg", "organiser")
+    assert user.confirmed_at is not None
+    with app.app_context():
+        assert verify_password(user.password_hash, "glacier window parsley 7")
+
+
+def test_create_user_defaults_to_participant(app, db):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "p@example.org", "--name", "P", "--password-stdin"], input="glacier window parsley 7\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert db.exec(select(User)).one().role == "participant"
+
+
+def test_create_user_refuses_an_existing_address(app, participant):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "PAT@example.org", "--name", "Again", "--password-stdin"],
+        input="glacier window parsley 7\n",
+    )
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_create_user_refuses_a_weak_password(app, db):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "w@example.org", "--name", "W", "--password-stdin"], input="password1234\n"
+    )
+    assert result.exit_code == 1
+    assert "too common" in result.output
+    assert db.exec(select(User)).all() == []
+
+
+def test_seed_demo_is_idempotent(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "8 clusters, 3 domains, 3 accounts added" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert "0 clusters, 0 domains, 0 accounts added" in second.output
+
+    assert len(db.exec(select(Cluster)).all()) == 8
+    assert [d.name for d in db.exec(select(Domain).order_by(Domain.position))] == [
+        "Sensitive infrastructure protection",
+        "Disaster resilience",
+        "Public spaces protection & major events",
+    ]
+    roles = {u.email: u.role for u in db.exec(select(User))}
+    assert roles == {
+        "organiser@example.org": "organiser",
+        "facilitator@example.org": "facilitator",
+        "participant@example.org": "participant",
+    }
+    organiser = db.exec(select(User).where(User.email == "organiser@example.org")).one()
+    with app.app_context():
+        assert verify_password(organiser.password_hash, DEMO_PASSWORD)
+
+
+def test_seed_demo_first_time_leaves_a_used_database_alone(app, db, participant):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--first-time"])
+    assert result.exit_code == 0
+    assert db.exec(select(Cluster)).all() == []
+
+
+def test_demo_organiser_can_log_in(app, client):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    from tests.conftest import post_form
+
+    response = post_form(client, "/login", {"email": "organiser@example.org", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/manage/users").status_code == 200
+
+
+def test_init_db_is_safe_to_run_again(app):
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0
+    assert "newest schema" in result.output
