@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app workshops
 PYTEST := $(BIN)/python -m pytest
 POSTGRES_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-pg test-e2e lint bench install clean
+.PHONY: run test test-pg test-e2e lint bench install migration clean
 
 $(STAMP):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
@@ -60,6 +60,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick,)
+
+migration: $(STAMP)
+	@test -n "$(MESSAGE)" || { echo 'Say what changed: make migration MESSAGE="add workshops"'; exit 1; }
+	@rm -f /tmp/workshops-migration.db
+	$(BIN)/python -c 'import sys; from workshops.db import make_engine; from workshops.migrate import revision; \
+		revision(make_engine("sqlite:////tmp/workshops-migration.db"), sys.argv[1])' "$(MESSAGE)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts bench/results

@@ -22,3 +22,9 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision``."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def revision(engine: Engine, message: str) -> None:
+    """Write a new migration from the difference between the models and the database at head."""
+    upgrade(engine)
+    command.revision(alembic_config(engine), message=message, autogenerate=True)
