@@ -131,6 +131,8 @@ def test_bad_input_is_explained_next_to_the_field_and_kept(client, db, outbox, c
     assert f'aria-describedby="{field}-error"' in page or f'aria-describedby="{field}-hint {field}-error"' in page
     if field != "name":
         assert 'value="Ana Ionescu"' in page  # what was typed stays
+    if field != "country":
+        assert '<option selected value="RO">Romania</option>' in page
     assert "ferry harbour lantern 42" not in page  # but never the password
     assert db.exec(select(User)).all() == []
     assert outbox() == []

@@ -10,7 +10,7 @@ from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import MAX_LENGTH, password_problem
 from workshops.countries import country_choices
 from workshops.db import max_length
-from workshops.forms import options
+from workshops.forms import LongSelect, options
 
 EMAIL_MAX = max_length(User, "email")
 
@@ -60,6 +60,7 @@ class ProfileFields(FlaskForm):
         validators=[DataRequired("Choose your country.")],
         description="Where your organisation is based.",
         render_kw={"autocomplete": "country"},
+        widget=LongSelect(),
     )
     cluster_id = SelectField(
         "Cluster (optional)",

@@ -62,7 +62,7 @@ class UserBase(SQLModel):
 
     #: Stored lower-cased, so that an address is unique regardless of case.
     email: str = Field(max_length=254, unique=True)
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=120, index=True)
     organisation: str = Field(default="", max_length=200)
     organisation_type: str = Field(default=OrganisationType.other.value, max_length=20)
     country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2 code")
