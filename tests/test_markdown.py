@@ -51,3 +51,55 @@ def test_template_filter_is_the_way_templates_render_markdown(app):
         html = app.jinja_env.from_string("{{ text|markdown }}").render(text="*hi* <script>x</script>")
     assert "<em>hi</em>" in html
     assert "<script>" not in html
+
+
+# Random Markdown: whatever comes in, only allow-listed tags, attributes and URL schemes come out.
+
+from html.parser import HTMLParser  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from workshops.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES  # noqa: E402
+
+FRAGMENTS = st.sampled_from(
+    [
+        "# ", "**", "_", "`", "```\n", "\n", "\n\n", "- ", "1. ", "> ", "| a | b |\n|---|---|\n", "[x](",
+        ")", "](", "<", ">", '"', "'", "=", "javascript:", "data:", "vbscript:", "http://e.x/", "<script>",
+        "<img src=x onerror=alert(1)>", "<a href='javascript:alert(1)'>", "<svg onload=1>", "<iframe>",
+        "<style>", "&#106;avascript:", "<b onclick=1>", "word", " ", "<!--", "-->", "![i](", "<div>",
+    ]
+)  # fmt: skip
+
+
+class TagCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, attrs))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(FRAGMENTS, st.text(max_size=5)), max_size=40).map("".join))
+def test_random_markdown_only_yields_allow_listed_html(text):
+    collector = TagCollector()
+    collector.feed(str(render_markdown(text)))
+    for tag, attrs in collector.found:
+        assert tag in ALLOWED_TAGS, tag
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set()) | ({"rel"} if tag == "a" else set())
+        for name, value in attrs:
+            assert name in allowed, (tag, name)
+            if name == "href" and value:
+                scheme = browser_scheme(value)
+                assert scheme is None or scheme in ALLOWED_URL_SCHEMES, value
+
+
+def browser_scheme(url: str) -> str | None:
+    """The scheme a browser reads in ``url`` (it drops tabs and newlines, and leading spaces)."""
+    import re
+
+    cleaned = re.sub(r"[\t\n\r]", "", url).lstrip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f ")
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", cleaned)
+    return match.group(1).lower() if match else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from workshops import access, auth, cli, db, errors, mail, main, weblog
+from workshops import access, audit, auth, cli, db, errors, mail, main, security, weblog
 from workshops.config import load_config
 from workshops.extensions import csrf, login_manager
 from workshops.markdown import render_markdown
@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
 
     db.init_app(app)
+    security.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)
@@ -33,5 +34,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     main.init_app(app)
     auth.init_app(app)
+    audit.init_app(app)
     errors.init_app(app)
     return app

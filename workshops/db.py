@@ -139,12 +139,12 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utc_field(*, nullable: bool = True, default_factory=None):
+def utc_field(*, nullable: bool = True, default_factory=None, index: bool = False):
     """Declare a UTC timestamp field on a model."""
     from sqlmodel import Field
 
     kwargs = {"default_factory": default_factory} if default_factory else {"default": None}
-    return Field(sa_type=UtcDateTime, nullable=nullable, **kwargs)
+    return Field(sa_type=UtcDateTime, nullable=nullable, index=index, **kwargs)
 
 
 def one_of(column: str, values: Iterable[str]) -> CheckConstraint:

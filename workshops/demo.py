@@ -12,7 +12,7 @@ from workshops.auth import services as accounts
 from workshops.auth.models import OrganisationType, Role
 from workshops.programme.models import Cluster, Domain
 
-DEMO_PASSWORD = "demo-password-2021"  # noqa: S105 - published demo log-in, local use only
+DEMO_PASSWORD = "demo-password-2021"  # noqa: S105  # nosec B105 - published demo log-in, local use only
 
 CLUSTERS = [
     ("Safe Cluster", "Safe", "FR", "Aix-en-Provence", "https://www.safecluster.com"),

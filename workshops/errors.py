@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
+from math import ceil
 
 from flask import Flask, Response, render_template, request
 from flask.globals import request_ctx
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from workshops.weblog import escape
+from workshops.audit import services as audit
+from workshops.audit.models import AuditAction
+from workshops.security import limiter
+from workshops.weblog import escape, loggable_path
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +35,7 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     """Render every HTTP error with the site's layout."""
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -41,18 +48,32 @@ def _render(status: int, detail: str | None = None):
 
 
 def _csrf_error(error: CSRFError):
-    log.warning("CSRF failure on %s %s", request.method, escape(request.path))
+    log.warning("CSRF failure on %s %s", request.method, escape(loggable_path()))
+    audit.record(AuditAction.csrf_failed, detail=f"{request.method} {loggable_path()}")
     return _render(400, "This form has expired or was sent from elsewhere. Reload the page and try again.")
 
 
 def _http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if error.code == 403:
+        audit.record(AuditAction.access_denied, detail=f"{request.method} {loggable_path()}")
     return _render(error.code)
+
+
+def _rate_limited(error: RateLimitExceeded):
+    limit = limiter.current_limit
+    wait = max(1, ceil((limit.reset_at - time.time()) / 60)) if limit else None
+    if request.endpoint == "auth.login":
+        audit.record(AuditAction.login_throttled, detail=str(error.limit.limit))
+    message = "You have tried this too often. "
+    message += f"Please try again in {wait} minute{'s' if wait != 1 else ''}." if wait else "Please wait a little."
+    response, status = _render(429, message)
+    return response, status, {"Retry-After": str(wait * 60 if wait else 60)}
 
 
 def _unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
-    log.exception("unhandled error on %s %s", request.method, escape(request.path))
+    log.exception("unhandled error on %s %s", request.method, escape(loggable_path()))
     return _render(InternalServerError.code)

@@ -54,7 +54,7 @@ def _log_request(response: Response) -> Response:
     log.info(
         "%s %s %s %.1fms user=%s",
         request.method,
-        escape(_path_without_secrets()),
+        escape(loggable_path()),
         response.status_code,
         duration_ms,
         user_id,
@@ -62,7 +62,7 @@ def _log_request(response: Response) -> Response:
     return response
 
 
-def _path_without_secrets() -> str:
+def loggable_path() -> str:
     """The request path with any token from an e-mailed link blanked out."""
     path = request.path
     token = (request.view_args or {}).get("token")

@@ -97,3 +97,25 @@ def test_login_records_the_time(client, db, participant):
     log_in(client, participant)
     db.refresh(participant)
     assert participant.last_login_at is not None
+
+
+def test_remember_me_cookie_is_worthless_after_logout(app, participant):
+    client = app.test_client()
+    post_form(client, "/login", {"email": participant.email, "password": factories.PASSWORD, "remember": "y"})
+    remembered = client.get_cookie("remember_token")
+    assert remembered is not None
+    assert remembered.http_only
+    assert remembered.same_site == "Lax"
+    post_form(client, "/logout", form_url="/me")
+
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remembered.value)
+    assert replay.get("/me").status_code == 302
+
+
+def test_remember_me_restores_a_session_until_then(app, participant):
+    client = app.test_client()
+    post_form(client, "/login", {"email": participant.email, "password": factories.PASSWORD, "remember": "y"})
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    assert fresh.get("/me").status_code == 200

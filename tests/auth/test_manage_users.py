@@ -90,3 +90,14 @@ def test_query_count_does_not_grow_with_rows(organiser_client, db, count_queries
         page = organiser_client.get("/manage/users").get_data(as_text=True)
     assert page.count('class="role-form"') == 50
     assert len(large) == len(small)
+
+
+def test_removed_organiser_role_holds_on_the_very_next_request(app, organiser_client, db, organiser):
+    second = factories.make_user(db, name="Second Organiser", role="organiser")
+    second_client = app.test_client()
+    log_in(second_client, second)
+    assert second_client.get("/manage/users").status_code == 200
+    post_form(organiser_client, f"/manage/users/{second.id}/role", {"role": "participant"}, form_url="/manage/users")
+    assert second_client.get("/manage/users").status_code == 302  # the old session is gone
+    log_in(second_client, second)
+    assert second_client.get("/manage/users").status_code == 403  # and the role with it

@@ -86,6 +86,11 @@ def test_organiser_gives_a_role(page, live_server, check_page):
     page.get_by_role("button", name="Set role of Frank Facilitator").click()
     expect(page.get_by_text("Frank Facilitator is now organiser.")).to_be_visible()
 
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("cell", name="role changed")).to_be_visible()
+    expect(page.get_by_role("cell", name="facilitator -> organiser")).to_be_visible()
+    check_page(page, "audit-log")
+
 
 def test_pages_fit_a_phone(browser, live_server, check_page):
     phone = browser.new_page(viewport={"width": 360, "height": 740})

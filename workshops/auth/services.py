@@ -9,6 +9,8 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from workshops.audit import services as audit
+from workshops.audit.models import AuditAction
 from workshops.auth import tokens
 from workshops.auth.models import Role, User
 from workshops.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
@@ -112,7 +114,7 @@ def confirm_account(*, session: Session, user: User) -> None:
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
-    """Return the account whose address and password match, or ``None``.
+    """Return the account whose address and password match, or ``None``; failures are audited.
 
     An unknown address costs as much time as a wrong password. A hash made with older parameters is
     replaced on the way.
@@ -120,8 +122,10 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     user = find_user_by_email(session, email)
     if user is None:
         dummy_verify()
+        audit.record(AuditAction.login_failed, detail="unknown address")
         return None
     if not verify_password(user.password_hash, password):
+        audit.record(AuditAction.login_failed, target_type="account", target_id=user.id, detail="wrong password")
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -202,11 +206,18 @@ def set_role(*, session: Session, user: User, role: Role, by: User) -> None:
         organisers = session.exec(select(func.count()).where(User.role == Role.organiser)).one()
         if organisers <= 1:
             raise AccountError("This is the only organiser; make someone else organiser first.")
+    previous = user.role
     user.role = role.value
     user.rotate_session_token()
     session.add(user)
     session.commit()
-    log.info("role of user %s set to %s by user %s", user.id, role.value, by.id)
+    audit.record(
+        AuditAction.role_changed,
+        actor_id=by.id,
+        target_type="account",
+        target_id=user.id,
+        detail=f"{previous} -> {role.value}",
+    )
 
 
 def create_user(

@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
+from workshops import security
 from workshops.auth import bp, services, tokens
 from workshops.auth.forms import (
     ChangePasswordForm,
@@ -21,6 +22,7 @@ from workshops.auth.passwords import verify_password
 from workshops.db import get_session
 from workshops.navigation import next_or_home, safe_next
 from workshops.programme.models import Cluster
+from workshops.security import limiter
 
 
 def _cluster_choices() -> list[tuple[int, str]]:
@@ -45,6 +47,7 @@ def _start_session(user: User, *, remember: bool = False) -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(security.SIGNUP_PER_ADDRESS, methods=["POST"])
 def signup():
     """Create an account; always answers "check your e-mail"."""
     if current_user.is_authenticated:
@@ -72,6 +75,8 @@ def check_email():
 
 
 @bp.route("/signup/resend", methods=["GET", "POST"])
+@limiter.limit(security.MAIL_REQUESTS_PER_ADDRESS, methods=["POST"])
+@limiter.limit(security.MAIL_REQUESTS_PER_ACCOUNT, methods=["POST"], key_func=security.form_email)
 def resend_confirmation():
     """Send a new confirmation link to an unconfirmed account."""
     form = EmailOnlyForm()
@@ -112,6 +117,13 @@ def confirm(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(security.LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=security.failed_form)
+@limiter.limit(
+    security.LOGIN_FAILURES_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=security.form_email,
+    deduct_when=security.failed_form,
+)
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
@@ -145,6 +157,8 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(security.MAIL_REQUESTS_PER_ADDRESS, methods=["POST"])
+@limiter.limit(security.MAIL_REQUESTS_PER_ACCOUNT, methods=["POST"], key_func=security.form_email)
 def forgot_password():
     """Ask for a password-reset link; answers the same whether the address exists."""
     form = EmailOnlyForm()

@@ -1,0 +1,74 @@
+"""Response headers, the client address behind proxies, and rate limits.
+
+Every HTML page gets a strict Content-Security-Policy (our pages need no inline script or style),
+and every dynamic response ``Cache-Control: no-store``, because pages carry personal data or a CSRF
+token bound to the session. Rate limits slow down password guessing and mail bombing.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+#: Limits, as Flask-Limiter strings. Only failed log-ins count against the log-in limits.
+LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+LOGIN_FAILURES_PER_ADDRESS = "50 per 15 minutes"
+SIGNUP_PER_ADDRESS = "10 per hour"
+MAIL_REQUESTS_PER_ADDRESS = "10 per hour"
+MAIL_REQUESTS_PER_ACCOUNT = "5 per hour"
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def init_app(app: Flask) -> None:
+    """Trust the configured number of proxies, add the headers, and start the limiter."""
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+    production = app.config["ENV"] == "production"
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if production:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
+            headers.setdefault("Vary", "Cookie")
+        return response
+
+
+def form_email() -> str:
+    """Rate-limit key: the e-mail address a form names, normalised, so each account has its own count."""
+    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def failed_form(response: Response) -> bool:
+    """A POST answered by the same form again (200) failed; a redirect means it succeeded."""
+    return request.method == "POST" and response.status_code == 200
