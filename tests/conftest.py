@@ -88,6 +88,21 @@ def _empty_tables(engine) -> None:
 
 
 @pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build extra applications on the test database (other configurations); disposed afterwards."""
+    made = []
+
+    def make(config: dict | None = None):
+        app = create_app({"DATABASE_URL": database_url, "MAIL_OUTBOX": str(tmp_path / "outbox"), **(config or {})})
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["workshops.engine"].dispose()
+
+
+@pytest.fixture
 def db(app):
     """A session on the test database, for arranging data and checking what a request stored.
 

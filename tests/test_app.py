@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from workshops import create_app
-
 
 def test_health_reports_database_ok(client):
     response = client.get("/healthz")
@@ -13,8 +11,8 @@ def test_health_reports_database_ok(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
-def test_health_answers_503_when_the_database_does_not(tmp_path):
-    app = create_app(
+def test_health_answers_503_when_the_database_does_not(make_app, tmp_path):
+    app = make_app(
         {"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite", "SECRET_KEY": "x" * 40, "TESTING": True}
     )
     response = app.test_client().get("/healthz")
@@ -22,10 +20,10 @@ def test_health_answers_503_when_the_database_does_not(tmp_path):
     assert response.get_json()["database"] != "ok"
 
 
-def test_config_dict_overrides_environment(monkeypatch, database_url):
+def test_config_dict_overrides_environment(monkeypatch, make_app):
     monkeypatch.setenv("WORKSHOPS_PROGRAMME_NAME", "From the environment")
-    assert create_app({"DATABASE_URL": database_url}).config["PROGRAMME_NAME"] == "From the environment"
-    app = create_app({"DATABASE_URL": database_url, "PROGRAMME_NAME": "From the dict"})
+    assert make_app().config["PROGRAMME_NAME"] == "From the environment"
+    app = make_app({"PROGRAMME_NAME": "From the dict"})
     assert app.config["PROGRAMME_NAME"] == "From the dict"
 
 
@@ -37,15 +35,13 @@ def test_config_dict_overrides_environment(monkeypatch, database_url):
         ({"SECRET_KEY": "s" * 48, "DEBUG": True}, "DEBUG"),
     ],
 )
-def test_production_refuses_unsafe_configuration(overrides, complaint, database_url):
+def test_production_refuses_unsafe_configuration(overrides, complaint, make_app):
     with pytest.raises(RuntimeError, match=complaint):
-        create_app({"ENV": "production", "DATABASE_URL": database_url, **overrides})
+        make_app({"ENV": "production", **overrides})
 
 
-def test_production_sets_secure_cookies_and_trusts_only_its_host(database_url):
-    app = create_app(
-        {"ENV": "production", "SECRET_KEY": "s" * 48, "DATABASE_URL": database_url, "BASE_URL": "https://ws.example.eu"}
-    )
+def test_production_sets_secure_cookies_and_trusts_only_its_host(make_app):
+    app = make_app({"ENV": "production", "SECRET_KEY": "s" * 48, "BASE_URL": "https://ws.example.eu"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["TRUSTED_HOSTS"] == ["ws.example.eu"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from workshops import create_app
-
 PAGES = ["/", "/login", "/signup", "/password/forgot", "/no/such/page"]
 
 
@@ -43,13 +41,12 @@ def test_personal_pages_are_not_stored_by_caches(participant_client, client):
         assert "no-store" not in static.headers.get("Cache-Control", "")
 
 
-def test_hsts_only_in_production(client, database_url):
+def test_hsts_only_in_production(client, make_app):
     assert "Strict-Transport-Security" not in client.get("/").headers
-    production = create_app(
+    production = make_app(
         {
             "ENV": "production",
             "SECRET_KEY": "s" * 48,
-            "DATABASE_URL": database_url,
             "BASE_URL": "https://ws.example.eu",
         }
     )

@@ -6,7 +6,6 @@ from sqlmodel import select
 
 from tests import factories
 from tests.conftest import csrf_token, log_in
-from workshops import create_app
 from workshops.audit.models import AuditEntry
 
 
@@ -45,11 +44,10 @@ def test_failed_logins_per_address_are_limited(app):
     assert _fail_login(client, "guess-last@example.org", token).status_code == 429
 
 
-def test_client_address_comes_from_the_trusted_proxy(database_url, tmp_path):
-    app = create_app(
+def test_client_address_comes_from_the_trusted_proxy(make_app, tmp_path):
+    app = make_app(
         {
             "TESTING": True,
-            "DATABASE_URL": database_url,
             "SECRET_KEY": "p" * 40,
             "PROXY_FIX_HOPS": 1,
             "MAIL_OUTBOX": str(tmp_path),

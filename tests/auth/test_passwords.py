@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from workshops import create_app
 from workshops.auth.passwords import hash_password, password_problem, verify_password
 
 
-def test_production_parameters_are_argon2id_defaults(database_url):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "s" * 40})
+def test_production_parameters_are_argon2id_defaults(make_app):
+    app = make_app({"SECRET_KEY": "s" * 40})
     with app.app_context():
         hashed = hash_password("correct horse battery staple")
         assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
