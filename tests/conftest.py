@@ -23,6 +23,9 @@ from tests import factories
 from workshops import create_app
 from workshops.db import make_engine, metadata
 from workshops.migrate import upgrade
+from workshops.privacy.defaults import DEFAULT_NOTICE
+from workshops.privacy.models import PrivacyNotice
+from workshops.timeutil import utcnow
 
 CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -77,6 +80,7 @@ def app(database_url, tmp_path):
 
 
 def _empty_tables(engine) -> None:
+    """Empty every table, then put back the rows the migrations insert and the application relies on."""
     tables = list(reversed(metadata().sorted_tables))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -85,6 +89,9 @@ def _empty_tables(engine) -> None:
         else:
             for table in tables:
                 connection.execute(table.delete())
+        connection.execute(
+            PrivacyNotice.__table__.insert().values(version=1, body=DEFAULT_NOTICE, published_at=utcnow())
+        )
 
 
 @pytest.fixture

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from sqlmodel import Session
 
 from workshops.auth.models import User
+from workshops.events.models import Breakout, TestBed, Workshop
 from workshops.programme.models import Cluster, Domain
 from workshops.timeutil import utcnow
 
@@ -60,3 +62,53 @@ def make_domain(session: Session, **overrides) -> Domain:
     session.add(domain)
     session.commit()
     return domain
+
+
+def make_test_bed(session: Session, **overrides) -> TestBed:
+    """A test bed in a new domain unless one is given."""
+    n = next(_sequence)
+    if "domain_id" not in overrides:
+        overrides["domain_id"] = make_domain(session).id
+    test_bed = TestBed(**{"name": f"Test bed {n}", "location": "Port of Antwerp", **overrides})
+    session.add(test_bed)
+    session.commit()
+    return test_bed
+
+
+def make_workshop(session: Session, **overrides) -> Workshop:
+    """A published on-site workshop a month ahead, open for registration, with no seat limit."""
+    n = next(_sequence)
+    start = utcnow().replace(microsecond=0) + timedelta(days=30)
+    values = {
+        "slug": f"workshop-{n}",
+        "title": f"Workshop {n}",
+        "timezone": "Europe/Brussels",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=7),
+        "format": "on_site",
+        "venue": "Rue de la Loi 1, Brussels",
+        "state": "published",
+        "registration_opens_at": utcnow() - timedelta(days=1),
+    }
+    values.update(overrides)
+    workshop = Workshop(**values)
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
+def make_breakout(session: Session, workshop: Workshop, *, hour: int = 1, length: int = 1, **overrides) -> Breakout:
+    """A breakout ``hour`` hours after the workshop starts, ``length`` hours long."""
+    n = next(_sequence)
+    values = {
+        "workshop_id": workshop.id,
+        "title": f"Breakout {n}",
+        "starts_at": workshop.starts_at + timedelta(hours=hour),
+        "ends_at": workshop.starts_at + timedelta(hours=hour + length),
+        "room": f"Room {n}",
+    }
+    values.update(overrides)
+    breakout = Breakout(**values)
+    session.add(breakout)
+    session.commit()
+    return breakout

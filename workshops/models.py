@@ -2,6 +2,29 @@
 
 from workshops.audit.models import AuditEntry
 from workshops.auth.models import User
+from workshops.events.models import (
+    Breakout,
+    BreakoutFacilitator,
+    BreakoutSeat,
+    Registration,
+    TestBed,
+    Workshop,
+    WorkshopMessage,
+)
+from workshops.privacy.models import PrivacyNotice
 from workshops.programme.models import Cluster, Domain
 
-__all__ = ["AuditEntry", "Cluster", "Domain", "User"]
+__all__ = [
+    "AuditEntry",
+    "Breakout",
+    "BreakoutFacilitator",
+    "BreakoutSeat",
+    "Cluster",
+    "Domain",
+    "PrivacyNotice",
+    "Registration",
+    "TestBed",
+    "User",
+    "Workshop",
+    "WorkshopMessage",
+]

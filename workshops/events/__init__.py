@@ -1,0 +1,1 @@
+"""Workshops, test beds, breakouts and registration with waiting lists."""

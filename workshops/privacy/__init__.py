@@ -1,0 +1,1 @@
+"""The privacy notice: versioned, edited by organisers, referred to by every consent."""
