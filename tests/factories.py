@@ -112,3 +112,25 @@ def make_breakout(session: Session, workshop: Workshop, *, hour: int = 1, length
     session.add(breakout)
     session.commit()
     return breakout
+
+
+def make_registration(session: Session, workshop: Workshop, user: User, **overrides):
+    """A confirmed on-site registration stored as is, without the registration service (no lock, no seats)."""
+    from workshops.events.models import Registration
+
+    values = {"workshop_id": workshop.id, "user_id": user.id, "mode": "on_site", "state": "confirmed", **overrides}
+    registration = Registration(**values)
+    session.add(registration)
+    session.commit()
+    return registration
+
+
+def make_seat(session: Session, registration, breakout: Breakout, **overrides):
+    """A confirmed seat of ``registration`` in ``breakout``, stored as is."""
+    from workshops.events.models import BreakoutSeat
+
+    values = {"registration_id": registration.id, "breakout_id": breakout.id, "state": "confirmed", **overrides}
+    seat = BreakoutSeat(**values)
+    session.add(seat)
+    session.commit()
+    return seat

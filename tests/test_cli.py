@@ -53,9 +53,11 @@ def test_seed_demo_is_idempotent(app, db):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "8 clusters, 3 domains, 3 accounts added" in first.output
+    assert "8 clusters, 3 domains, 3 accounts, 6 test beds, 16 people, 4 workshops" in first.output
     second = runner.invoke(args=["seed-demo"])
-    assert "0 clusters, 0 domains, 0 accounts added" in second.output
+    assert (
+        "0 clusters, 0 domains, 0 accounts, 0 test beds, 0 people, 0 workshops, 0 registrations added" in second.output
+    )
 
     assert len(db.exec(select(Cluster)).all()) == 8
     assert [d.name for d in db.exec(select(Domain).order_by(Domain.position))] == [
@@ -63,7 +65,7 @@ def test_seed_demo_is_idempotent(app, db):
         "Disaster resilience",
         "Public spaces protection & major events",
     ]
-    roles = {u.email: u.role for u in db.exec(select(User))}
+    roles = {u.email: u.role for u in db.exec(select(User)) if not u.email.startswith("demo")}
     assert roles == {
         "organiser@example.org": "organiser",
         "facilitator@example.org": "facilitator",
@@ -93,3 +95,23 @@ def test_init_db_is_safe_to_run_again(app):
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0
     assert "newest schema" in result.output
+
+
+def test_demo_has_a_past_series_and_an_open_upcoming_one_with_a_waiting_list(app, db, client):
+    from workshops.events.models import BreakoutSeat, TestBed, Workshop
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    workshops = db.exec(select(Workshop).order_by(Workshop.starts_at)).all()
+    past = [w for w in workshops if w.starts_at.year == 2021]
+    assert [w.starts_at.month for w in past] == [11, 11, 11]
+    upcoming = [w for w in workshops if w.state == "published"]
+    assert len(upcoming) == 1
+    test_beds = db.exec(select(TestBed)).all()
+    assert len(test_beds) >= 5
+    assert len({t.domain_id for t in test_beds}) == 3
+    waiting = db.exec(select(BreakoutSeat).where(BreakoutSeat.state == "waitlisted")).all()
+    assert [s.waitlist_position for s in waiting] == [1, 2]
+    page = client.get(f"/workshops/{upcoming[0].slug}/").get_data(as_text=True)
+    assert "Full: waiting list" in page
+    assert 'href="/workshops/securit-workshop-open-call-2/register"' in page
+    assert "SecurIT workshop: needs for Open Call 2" in client.get("/").get_data(as_text=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from workshops import access, audit, auth, cli, db, errors, mail, main, security, weblog
+from workshops import access, audit, auth, cli, db, errors, events, mail, main, privacy, programme, security, weblog
 from workshops.config import load_config
 from workshops.extensions import csrf, login_manager
 from workshops.markdown import render_markdown
+from workshops.timeutil import local
 
 ROOT_FOLDER = "../"
 
@@ -30,10 +31,21 @@ def create_app(config: dict | None = None) -> Flask:
     weblog.init_app(app)
     cli.init_app(app)
     app.add_template_filter(render_markdown, "markdown")
-    app.jinja_env.globals.update(is_organiser=access.is_organiser, can_manage_accounts=access.can_manage_accounts)
+    app.jinja_env.globals.update(
+        is_organiser=access.is_organiser,
+        can_manage_accounts=access.can_manage_accounts,
+        can_manage_workshops=access.can_manage_workshops,
+        can_facilitate=access.can_facilitate,
+        can_see_attendees=access.can_see_attendees,
+        can_see_requirements=access.can_see_requirements,
+    )
+    app.add_template_filter(local, "local")
 
     main.init_app(app)
     auth.init_app(app)
     audit.init_app(app)
+    programme.init_app(app)
+    events.init_app(app)
+    privacy.init_app(app)
     errors.init_app(app)
     return app

@@ -42,3 +42,29 @@ def is_organiser(user) -> bool:
 def can_manage_accounts(user) -> bool:
     """Organisers list accounts and change roles."""
     return is_organiser(user)
+
+
+def can_manage_workshops(user) -> bool:
+    """Organisers set up workshops, test beds and breakouts and manage registrations."""
+    return is_organiser(user)
+
+
+def can_facilitate(user, breakout) -> bool:
+    """Organisers, and the facilitators named on this breakout."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.has_role(Role.organiser):
+        return True
+    return user.has_role(Role.facilitator) and any(f.id == user.id for f in breakout.facilitators)
+
+
+def can_see_attendees(user, workshop) -> bool:
+    """Organisers, and facilitators of any breakout of the workshop."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.has_role(Role.organiser) or any(can_facilitate(user, b) for b in workshop.breakouts)
+
+
+def can_see_requirements(user) -> bool:
+    """Dietary and accessibility requirements are for organisers only."""
+    return is_organiser(user)

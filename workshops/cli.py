@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("init-db")
@@ -81,3 +82,14 @@ def seed_demo_command(first_time: bool) -> None:
             return
         summary = seed_demo(session=session)
     click.echo(summary)
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """E-mail tomorrow's registrants once (run it daily, e.g. from cron)."""
+    from workshops.events.reminders import send_reminders
+
+    with new_session() as session, current_app.test_request_context("/"):
+        sent = send_reminders(session=session)
+    click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''}.")

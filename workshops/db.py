@@ -83,15 +83,16 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 @contextmanager
-def write_transaction(session: Session) -> Iterator[Session]:
+def write_transaction(session: Session, *, immediate: bool = True) -> Iterator[Session]:
     """Run a short write transaction that takes the write lock first on SQLite.
 
     Ends any read transaction the session holds, because the ``IMMEDIATE`` option is only honoured
-    when the transaction starts. Commits on success and rolls back on any error.
+    when the transaction starts. Commits on success and rolls back on any error. ``immediate=False``
+    exists for the test that proves the concurrency harness sees a race when the lock is off.
     """
     if session.in_transaction():
         session.commit()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE" if immediate else "DEFERRED"})
     try:
         yield session
         session.commit()

@@ -1,4 +1,4 @@
-"""Demo data: the SecurIT programme's clusters and domains and three demo accounts.
+"""Demo data: the SecurIT programme's clusters, domains, demo accounts, test beds and workshops.
 
 Loading twice adds nothing: every row is looked up by its natural key first. Later features add
 their part of the demo (workshops, needs, use cases, calls) here.
@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from workshops.auth import services as accounts
 from workshops.auth.models import OrganisationType, Role
+from workshops.events.demo import seed_workshops
 from workshops.programme.models import Cluster, Domain
 
 DEMO_PASSWORD = "demo-password-2021"  # noqa: S105  # nosec B105 - published demo log-in, local use only
@@ -95,4 +96,5 @@ def seed_demo(*, session: Session) -> str:
         )
         accounts.create_user(session=session, email=email, password=DEMO_PASSWORD, profile=profile, role=role)
         added["accounts"] += 1
+    added.update(seed_workshops(session=session, clusters=clusters))
     return "Demo data loaded: " + ", ".join(f"{count} {what}" for what, count in added.items()) + " added."

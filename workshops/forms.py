@@ -40,3 +40,8 @@ class LongSelect(Select):
             for (value, _label), html in zip(pairs, _rendered_options(pairs), strict=True)
         ]
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{''.join(options)}</select>")  # noqa: S704  # nosec B704 - every part escaped
+
+
+def strip(value: str | None) -> str:
+    """A field filter: surrounding spaces removed, missing input as an empty string."""
+    return (value or "").strip()

@@ -1,8 +1,23 @@
 """Time helpers: everything stored is UTC."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 
 def utcnow() -> datetime:
     """Return the current time in UTC, as stored in every ``*_at`` column."""
     return datetime.now(UTC)
+
+
+def local(moment: datetime | None, zone: ZoneInfo | str, pattern: str = "%a %d %b %Y, %H:%M") -> str:
+    """Show a stored UTC time in a place's time zone (the workshop's), e.g. ``Tue 16 Nov 2021, 09:30``."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    return moment.astimezone(zone).strftime(pattern)
+
+
+def zone_abbreviation(moment: datetime, zone: ZoneInfo | str) -> str:
+    """The short name of the zone at that moment, e.g. ``CET`` or ``CEST``."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    return moment.astimezone(zone).strftime("%Z")

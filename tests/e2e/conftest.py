@@ -6,23 +6,14 @@ and keep a screenshot of it under ``test-artifacts/screens/``.
 
 from __future__ import annotations
 
-import email
-import email.policy
-import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.liveserver import ROOT, LiveServer
+
 SCREENS = ROOT / "test-artifacts" / "screens"
 BLOCKING_IMPACTS = {"serious", "critical"}
 CHROMIUM = "/usr/bin/chromium"
@@ -49,84 +40,12 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """The application served by gunicorn on a loopback port, with its outbox."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.outbox = folder / "outbox"
-        self.pidfile = folder / "gunicorn.pid"
-        self.env = {
-            **os.environ,
-            "WORKSHOPS_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
-            "WORKSHOPS_SECRET_KEY": secrets.token_urlsafe(48),
-            "WORKSHOPS_MAIL_OUTBOX": str(self.outbox),
-            "WORKSHOPS_BASE_URL": self.url,
-        }
-
-    def flask(self, *args: str) -> None:
-        """Run a ``flask --app workshops`` command against the server's database."""
-        subprocess.run([BIN / "flask", "--app", "workshops", *args], cwd=ROOT, env=self.env, check=True)
-
-    def start(self) -> None:
-        """Migrate, load the demo, serve, and wait until the health check answers."""
-        self.flask("init-db")
-        self.flask("seed-demo")
-        self.log = (self.folder / "gunicorn.log").open("w")
-        self.process = subprocess.Popen(
-            [BIN / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--pid", str(self.pidfile), "wsgi:app"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not answer; see " + str(self.folder / "gunicorn.log"))
-
-    def stop(self) -> None:
-        """Stop gunicorn and wait for it."""
-        self.process.terminate()
-        self.process.wait(timeout=15)
-        self.log.close()
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        """The messages in the outbox, oldest first."""
-        return [
-            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(self.outbox.glob("*.eml"))
-        ]
-
-    def link_in_last_message(self, to: str, path_prefix: str) -> str:
-        """The link starting with ``path_prefix`` in the newest message sent to ``to``."""
-        for message in reversed(self.messages()):
-            if message["To"] == to:
-                body = message.get_body(("plain",)).get_content()
-                match = re.search(re.escape(self.url + path_prefix) + r"\S+", body)
-                if match:
-                    return match.group(0)
-        raise AssertionError(f"no {path_prefix} link sent to {to}")
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """One server for the session: the tests use distinct accounts, so they do not interfere."""
     server = LiveServer(tmp_path_factory.mktemp("live"))
+    server.flask("init-db")
+    server.flask("seed-demo")
     server.start()
     yield server
     server.stop()

@@ -59,11 +59,11 @@ def test_password_reset_from_the_outbox(page, live_server, check_page):
     page.goto(live_server.url + "/login")
     page.get_by_role("link", name="Forgot your password?").click()
     check_page(page, "forgot")
-    page.get_by_label("Email").fill("participant@example.org")
+    page.get_by_label("Email").fill("demo16@example.org")
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 
-    page.goto(live_server.link_in_last_message("participant@example.org", "/password/reset/"))
+    page.goto(live_server.link_in_last_message("demo16@example.org", "/password/reset/"))
     check_page(page, "reset")
     page.get_by_label("New password", exact=True).fill("seven orange kites over Leuven")
     page.get_by_label("Repeat the new password").fill("seven orange kites over Leuven")

@@ -222,3 +222,24 @@ def test_a_breakout_of_another_workshop_is_refused(ctx, db, people):
     elsewhere = factories.make_breakout(db, factories.make_workshop(db))
     with pytest.raises(reg.RegistrationError, match="not part of this workshop"):
         _register(db, workshop, people[0], breakouts=[elsewhere])
+
+
+def test_the_locking_statement_is_really_issued(app, ctx, db, people):
+    from sqlalchemy import event
+
+    workshop = factories.make_workshop(db)
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["workshops.engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        _register(db, workshop, people[0])
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    if engine.dialect.name == "sqlite":
+        assert "BEGIN IMMEDIATE" in statements
+    else:
+        assert any("FOR UPDATE" in s and "FROM workshop" in s for s in statements)

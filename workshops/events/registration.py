@@ -85,7 +85,7 @@ def run_locked(session: Session, workshop_id: int, change: Callable[[Workshop], 
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with write_transaction(session):
+            with write_transaction(session, immediate=_locking_enabled()):
                 session.expire_all()  # everything the change reads is read under the lock
                 workshop = _lock_workshop(session, workshop_id)
                 return change(workshop)
@@ -113,6 +113,22 @@ def _lock_workshop(session: Session, workshop_id: int) -> Workshop:
 def _locking_enabled() -> bool:
     """Only a test switches the lock off, to show that its concurrency harness sees the race."""
     return current_app.config.get("REGISTRATION_LOCKING", True)
+
+
+def _pause_if_unlocked(session: Session) -> None:
+    """With the lock off (a test's control run), end the transaction between count and write, and wait.
+
+    This is exactly the mistake the lock prevents: a count read before an unlocked insert.
+    """
+    if not _locking_enabled():
+        session.commit()
+        time.sleep(float(current_app.config.get("REGISTRATION_RACE_DELAY", 0)))
+
+
+def _counted_then_paused(session: Session, breakout: Breakout) -> int:
+    taken = _confirmed_in_breakout(session, breakout)
+    _pause_if_unlocked(session)
+    return taken
 
 
 def _is_contention(error: OperationalError) -> bool:
@@ -179,15 +195,15 @@ def _has_room(capacity: int | None, taken: int) -> bool:
 
 def _place_in_mode(session: Session, workshop: Workshop, registration: Registration) -> None:
     """Confirm the registration if its mode has room, else put it at the end of that waiting list."""
-    if _has_room(workshop.capacity(registration.mode), _confirmed_in_mode(session, workshop, registration.mode)):
+    taken = _confirmed_in_mode(session, workshop, registration.mode)
+    _pause_if_unlocked(session)
+    if _has_room(workshop.capacity(registration.mode), taken):
         registration.state = RegistrationState.confirmed.value
         registration.waitlist_position = None
     else:
         position = len(_mode_queue(session, workshop, registration.mode)) + 1  # counted before joining
         registration.state = RegistrationState.waitlisted.value
         registration.waitlist_position = position
-    if not _locking_enabled():
-        time.sleep(current_app.config.get("REGISTRATION_RACE_DELAY", 0))
     session.add(registration)
     session.flush()
 
@@ -197,7 +213,7 @@ def _place_in_breakout(session: Session, seat: BreakoutSeat) -> None:
     if seat.registration.state != RegistrationState.confirmed:
         seat.state = SeatState.requested.value
         seat.waitlist_position = None
-    elif _has_room(seat.breakout.capacity, _confirmed_in_breakout(session, seat.breakout)):
+    elif _has_room(seat.breakout.capacity, _counted_then_paused(session, seat.breakout)):
         seat.state = SeatState.confirmed.value
         seat.waitlist_position = None
     else:

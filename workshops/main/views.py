@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify, render_template
 
-from workshops.db import get_engine, ping
+from workshops.db import get_engine, get_session, ping
+from workshops.events.queries import upcoming_workshops
 from workshops.extensions import csrf
 from workshops.main import bp
 
@@ -12,7 +13,7 @@ from workshops.main import bp
 @bp.route("/")
 def index():
     """Home: what the programme is, upcoming workshops and open calls."""
-    return render_template("main/index.html")
+    return render_template("main/index.html", upcoming=upcoming_workshops(get_session(), limit=6))
 
 
 @bp.route("/healthz")

@@ -1,0 +1,337 @@
+"""Organiser pages of the events domain: test beds, workshops, breakouts, and messages to registrants."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+
+from workshops.access import role_required
+from workshops.auth.models import Role
+from workshops.db import get_session
+from workshops.events import bp, notifications, services
+from workshops.events.manage_forms import (
+    BreakoutForm,
+    CancelWorkshopForm,
+    MessageForm,
+    TestBedForm,
+    WorkshopForm,
+    breakout_form_data,
+    new_breakout_data,
+    workshop_form_data,
+)
+from workshops.events.models import Breakout, TestBed, Workshop
+from workshops.events.registration import Busy
+from workshops.pagination import paginate
+from workshops.programme.models import Cluster, Domain
+
+PER_PAGE = 50
+
+
+# --- Loading and choices ------------------------------------------------------------------------
+
+
+def _workshop_or_404(workshop_id: int) -> Workshop:
+    """The workshop with its breakouts, their test beds, domains and facilitators, in a fixed number of queries."""
+    statement = (
+        select(Workshop)
+        .where(Workshop.id == workshop_id)
+        .options(
+            selectinload(Workshop.cluster),
+            selectinload(Workshop.breakouts).selectinload(Breakout.test_bed),
+            selectinload(Workshop.breakouts).selectinload(Breakout.domain),
+            selectinload(Workshop.breakouts).selectinload(Breakout.facilitators),
+        )
+    )
+    return get_session().exec(statement).one_or_none() or abort(404)
+
+
+def _breakout_or_404(breakout_id: int) -> Breakout:
+    breakout = get_session().get(Breakout, breakout_id, options=[selectinload(Breakout.facilitators)])
+    return breakout or abort(404)
+
+
+def _domains() -> list[tuple[int, str]]:
+    return [(d.id, d.name) for d in get_session().exec(select(Domain).order_by(Domain.position, Domain.name))]
+
+
+def _clusters() -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in get_session().exec(select(Cluster).order_by(Cluster.name))]
+
+
+def _test_beds() -> list[tuple[int, str]]:
+    return [(t.id, t.name) for t in get_session().exec(select(TestBed).order_by(TestBed.name))]
+
+
+def _breakout_form(workshop: Workshop, **kwargs) -> BreakoutForm:
+    return BreakoutForm(
+        workshop=workshop,
+        test_beds=_test_beds(),
+        domains=_domains(),
+        facilitators=services.facilitator_choices(get_session()),
+        **kwargs,
+    )
+
+
+def _overview(workshop_id: int) -> str:
+    return url_for("events.manage_workshop", workshop_id=workshop_id)
+
+
+# --- Test beds ----------------------------------------------------------------------------------
+
+
+@bp.route("/manage/test-beds")
+@role_required(Role.organiser)
+def manage_test_beds():
+    """List the test beds with their domains."""
+    statement = select(TestBed).options(selectinload(TestBed.domain)).order_by(TestBed.name)
+    page = paginate(get_session(), statement, per_page=PER_PAGE)
+    return render_template("events/manage/test_beds.html", page=page)
+
+
+@bp.route("/manage/test-beds/new", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_test_bed_new():
+    """Add a test bed."""
+    form = TestBedForm(session=get_session(), domains=_domains())
+    return _save_test_bed(form, None) or render_template("events/manage/test_bed_form.html", form=form, test_bed=None)
+
+
+@bp.route("/manage/test-beds/<int:test_bed_id>/edit", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_test_bed_edit(test_bed_id: int):
+    """Change a test bed."""
+    test_bed = get_session().get(TestBed, test_bed_id) or abort(404)
+    form = TestBedForm(obj=test_bed, session=get_session(), domains=_domains(), test_bed=test_bed)
+    return _save_test_bed(form, test_bed) or render_template(
+        "events/manage/test_bed_form.html", form=form, test_bed=test_bed
+    )
+
+
+def _save_test_bed(form: TestBedForm, test_bed: TestBed | None):
+    """Store a valid form and go back to the list; ``None`` to show the form again."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        test_bed = services.save_test_bed(session=get_session(), test_bed=test_bed, values=form.values())
+    except services.SetupError as error:
+        form.name.errors.append(str(error))
+        return None
+    flash(f"Saved the test bed “{test_bed.name}”.", "success")
+    return redirect(url_for("events.manage_test_beds"))
+
+
+# --- Workshops ----------------------------------------------------------------------------------
+
+
+@bp.route("/manage/workshops")
+@role_required(Role.organiser)
+def manage_workshops():
+    """List every workshop, the latest first, with its live counts."""
+    statement = select(Workshop).order_by(Workshop.starts_at.desc(), Workshop.id.desc())
+    page = paginate(get_session(), statement, per_page=PER_PAGE)
+    counts = services.workshop_counts(session=get_session(), workshop_ids=[w.id for w in page.items])
+    return render_template("events/manage/workshops.html", page=page, counts=counts)
+
+
+@bp.route("/manage/workshops/new", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_workshop_new():
+    """Create a workshop (a draft until published)."""
+    form = WorkshopForm(session=get_session(), clusters=_clusters())
+    if form.validate_on_submit():
+        try:
+            workshop = services.create_workshop(session=get_session(), values=form.values())
+        except services.SetupError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            flash(f"Created “{workshop.title}”. Add its breakouts next.", "success")
+            return redirect(_overview(workshop.id))
+    return render_template("events/manage/workshop_form.html", form=form, workshop=None)
+
+
+@bp.route("/manage/workshops/<int:workshop_id>")
+@role_required(Role.organiser)
+def manage_workshop(workshop_id: int):
+    """A workshop's overview: details, live counts, breakouts, actions and the messages sent."""
+    workshop = _workshop_or_404(workshop_id)
+    return _render_overview(workshop, CancelWorkshopForm())
+
+
+def _render_overview(workshop: Workshop, cancel_form: CancelWorkshopForm):
+    session = get_session()
+    return render_template(
+        "events/manage/workshop.html",
+        workshop=workshop,
+        counts=services.workshop_counts(session=session, workshop_ids=[workshop.id])[workshop.id],
+        breakout_counts=services.breakout_counts(session=session, workshop=workshop),
+        messages=services.sent_messages(session=session, workshop=workshop),
+        cancel_form=cancel_form,
+    )
+
+
+@bp.route("/manage/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_workshop_edit(workshop_id: int):
+    """Change a workshop; registrants hear of a new time or place, and freed places are filled."""
+    workshop = _workshop_or_404(workshop_id)
+    form = WorkshopForm(
+        data=workshop_form_data(workshop), session=get_session(), clusters=_clusters(), workshop=workshop
+    )
+    if form.validate_on_submit():
+        try:
+            update = services.update_workshop(
+                session=get_session(),
+                workshop=workshop,
+                values=form.values(),
+                move_breakouts=form.move_breakouts_wanted,
+            )
+        except Busy:
+            abort(409)
+        except services.SetupError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            _flash_update(update)
+            return redirect(_overview(workshop.id))
+    return render_template("events/manage/workshop_form.html", form=form, workshop=workshop)
+
+
+def _flash_update(update: services.WorkshopUpdate) -> None:
+    flash("Saved the workshop.", "success")
+    if update.changed:
+        people = "registrant was" if update.told == 1 else "registrants were"
+        flash(f"The {update.changed} changed: {update.told} {people} told, with an updated calendar file.", "info")
+    if update.promoted:
+        who = "person" if update.promoted == 1 else "people"
+        flash(f"{update.promoted} {who} moved up from a waiting list.", "info")
+
+
+@bp.route("/manage/workshops/<int:workshop_id>/close", methods=["POST"])
+@role_required(Role.organiser)
+def manage_workshop_close(workshop_id: int):
+    """Close registration: the workshop takes no new registrations."""
+    workshop = _workshop_or_404(workshop_id)
+    try:
+        closed = services.close_registration(session=get_session(), workshop=workshop)
+    except Busy:
+        abort(409)
+    flash("Registration is closed." if closed else "Registration was closed already.", "success" if closed else "info")
+    return redirect(_overview(workshop.id))
+
+
+@bp.route("/manage/workshops/<int:workshop_id>/copy", methods=["POST"])
+@role_required(Role.organiser)
+def manage_workshop_copy(workshop_id: int):
+    """Start the next workshop as a copy of this one, and open it for editing."""
+    workshop = _workshop_or_404(workshop_id)
+    copy = services.copy_workshop(session=get_session(), workshop=workshop)
+    flash(f"This is a draft copy with {len(workshop.breakouts)} breakouts. Set its dates, then its breakouts.", "info")
+    return redirect(url_for("events.manage_workshop_edit", workshop_id=copy.id))
+
+
+@bp.route("/manage/workshops/<int:workshop_id>/cancel", methods=["POST"])
+@role_required(Role.organiser)
+def manage_workshop_cancel(workshop_id: int):
+    """Cancel a workshop: every registration is cancelled and every registrant told."""
+    workshop = _workshop_or_404(workshop_id)
+    form = CancelWorkshopForm()
+    if not form.validate_on_submit():
+        return _render_overview(workshop, form)
+    try:
+        told = services.cancel_workshop(session=get_session(), workshop=workshop)
+    except Busy:
+        abort(409)
+    flash(f"The workshop is cancelled; {told} {'registrant was' if told == 1 else 'registrants were'} told.", "success")
+    return redirect(_overview(workshop.id))
+
+
+@bp.route("/manage/workshops/<int:workshop_id>/message", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_workshop_message(workshop_id: int):
+    """Write to the registrants of a workshop, or of one of its breakouts."""
+    workshop = _workshop_or_404(workshop_id)
+    breakouts = {b.id: b for b in workshop.breakouts}
+    form = MessageForm(breakouts=[(b.id, f"Registrants of the breakout “{b.title}”") for b in workshop.breakouts])
+    if form.validate_on_submit():
+        message = notifications.write_to_registrants(
+            get_session(),
+            workshop=workshop,
+            breakout=breakouts.get(form.audience.data),
+            subject=form.subject.data,
+            body=form.body.data,
+            sender=current_user,
+        )
+        count = message.recipient_count
+        flash(f"Sent “{message.subject}” to {count} {'person' if count == 1 else 'people'}.", "success")
+        return redirect(_overview(workshop.id))
+    return render_template("events/manage/message.html", form=form, workshop=workshop)
+
+
+# --- Breakouts ----------------------------------------------------------------------------------
+
+
+@bp.route("/manage/workshops/<int:workshop_id>/breakouts/new", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_breakout_new(workshop_id: int):
+    """Add a breakout to a workshop."""
+    workshop = _workshop_or_404(workshop_id)
+    form = _breakout_form(workshop, data=new_breakout_data(workshop))
+    if form.validate_on_submit():
+        try:
+            breakout = services.create_breakout(
+                session=get_session(),
+                workshop=workshop,
+                values=form.values(),
+                facilitator_ids=form.facilitator_ids.data,
+            )
+        except Busy:
+            abort(409)
+        flash(f"Added the breakout “{breakout.title}”.", "success")
+        return redirect(_overview(workshop.id))
+    return render_template("events/manage/breakout_form.html", form=form, workshop=workshop, breakout=None)
+
+
+@bp.route("/manage/breakouts/<int:breakout_id>/edit", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_breakout_edit(breakout_id: int):
+    """Change a breakout; when its capacity grows, its waiting list moves up."""
+    breakout = _breakout_or_404(breakout_id)
+    workshop = breakout.workshop
+    form = _breakout_form(workshop, data=breakout_form_data(breakout), breakout=breakout)
+    if form.validate_on_submit():
+        try:
+            promoted = services.update_breakout(
+                session=get_session(),
+                breakout=breakout,
+                values=form.values(),
+                facilitator_ids=form.facilitator_ids.data,
+            )
+        except Busy:
+            abort(409)
+        flash(f"Saved the breakout “{form.title.data}”.", "success")
+        if promoted:
+            flash(f"{promoted} {'person' if promoted == 1 else 'people'} moved up from the waiting list.", "info")
+        return redirect(_overview(workshop.id))
+    seats = services.breakout_counts(session=get_session(), workshop=workshop).get(breakout.id, services.Counts())
+    return render_template(
+        "events/manage/breakout_form.html",
+        form=form,
+        workshop=workshop,
+        breakout=breakout,
+        seats=seats,
+    )
+
+
+@bp.route("/manage/breakouts/<int:breakout_id>/delete", methods=["POST"])
+@role_required(Role.organiser)
+def manage_breakout_delete(breakout_id: int):
+    """Delete a breakout, with its seats and waiting list."""
+    breakout = _breakout_or_404(breakout_id)
+    workshop_id, title = breakout.workshop_id, breakout.title
+    try:
+        services.delete_breakout(session=get_session(), breakout=breakout)
+    except Busy:
+        abort(409)
+    flash(f"Deleted the breakout “{title}”.", "success")
+    return redirect(_overview(workshop_id))

@@ -1,0 +1,27 @@
+"""The current privacy notice and publishing a new version."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, func, select
+
+from workshops.auth.models import User
+from workshops.privacy.models import PrivacyNotice
+
+
+def current_notice(session: Session) -> PrivacyNotice:
+    """The newest published version (the migrations publish version 1)."""
+    return session.exec(select(PrivacyNotice).order_by(PrivacyNotice.version.desc()).limit(1)).one()
+
+
+def all_versions(session: Session) -> list[PrivacyNotice]:
+    """Every version, newest first."""
+    return list(session.exec(select(PrivacyNotice).order_by(PrivacyNotice.version.desc())))
+
+
+def publish_notice(*, session: Session, body: str, by: User) -> PrivacyNotice:
+    """Publish a new version; consents given from now on refer to it."""
+    latest = session.exec(select(func.max(PrivacyNotice.version))).one() or 0
+    notice = PrivacyNotice(version=latest + 1, body=body, published_by_id=by.id)
+    session.add(notice)
+    session.commit()
+    return notice

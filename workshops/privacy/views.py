@@ -1,0 +1,57 @@
+"""The public privacy notice, and the organisers' page to publish a new version."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlmodel import select
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from workshops.access import role_required
+from workshops.auth.models import Role
+from workshops.db import get_session
+from workshops.privacy import bp
+from workshops.privacy.models import PrivacyNotice
+from workshops.privacy.services import all_versions, current_notice, publish_notice
+
+
+class NoticeForm(FlaskForm):
+    """Publish a new version of the privacy notice."""
+
+    body = TextAreaField(
+        "Privacy notice (Markdown)",
+        validators=[DataRequired("Write the notice."), Length(max=50_000)],
+        description="Publishing makes a new version; consents given from then on refer to it.",
+        render_kw={"rows": 20},
+    )
+
+
+@bp.route("/privacy")
+def notice():
+    """The current privacy notice, with links to earlier versions."""
+    session = get_session()
+    return render_template("privacy/notice.html", notice=current_notice(session), versions=all_versions(session))
+
+
+@bp.route("/privacy/<int:version>")
+def notice_version(version: int):
+    """One earlier version of the privacy notice."""
+    session = get_session()
+    notice = session.exec(select(PrivacyNotice).where(PrivacyNotice.version == version)).one_or_none() or abort(404)
+    return render_template("privacy/notice.html", notice=notice, versions=all_versions(session))
+
+
+@bp.route("/manage/privacy", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_notice():
+    """Edit and publish the privacy notice."""
+    session = get_session()
+    current = current_notice(session)
+    form = NoticeForm(data={"body": current.body})
+    if form.validate_on_submit():
+        published = publish_notice(session=session, body=form.body.data, by=current_user)
+        flash(f"Version {published.version} of the privacy notice is published.", "success")
+        return redirect(url_for("privacy.manage_notice"))
+    return render_template("privacy/manage/notice.html", form=form, current=current)

@@ -1,0 +1,131 @@
+"""Forms of the organisers' screens for clusters and domains."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from sqlmodel import Session, SQLModel, select
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from workshops.countries import country_choices
+from workshops.db import max_length
+from workshops.forms import LongSelect, options
+from workshops.programme.models import Cluster, Domain
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text(model: type[SQLModel], name: str, label: str, *, required: str | None = None, **kwargs) -> StringField:
+    limit = max_length(model, name)
+    validators = [DataRequired(required)] if required else []
+    validators.append(Length(max=limit))
+    return StringField(label, validators=validators, filters=[_strip], render_kw={"maxlength": limit}, **kwargs)
+
+
+def _taken(session: Session, model: type[SQLModel], name: str, value: str, current: SQLModel | None) -> bool:
+    """Whether another row of ``model`` already has ``value`` in column ``name``."""
+    other = session.exec(select(model.id).where(getattr(model, name) == value)).first()
+    return other is not None and (current is None or other != current.id)
+
+
+class ClusterForm(FlaskForm):
+    """Create or edit a cluster."""
+
+    name = _text(Cluster, "name", "Name", required="Enter the cluster's name.")
+    short_name = _text(
+        Cluster, "short_name", "Short name", required="Enter a short name.", description="Used in lists, e.g. LSEC."
+    )
+    country = SelectField("Country", validators=[DataRequired("Choose the country.")], widget=LongSelect())
+    city = _text(Cluster, "city", "City")
+    website = _text(Cluster, "website", "Website", description="e.g. https://www.lsec.eu")
+
+    def __init__(self, *args, session: Session, cluster: Cluster | None = None, **kwargs):
+        """``cluster`` is the one being edited (it may keep its own name)."""
+        super().__init__(*args, **kwargs)
+        self._session = session
+        self._cluster = cluster
+        self.country.choices = options([("", "Choose…"), *country_choices()])
+
+    def validate_name(self, field) -> None:
+        """Names are unique."""
+        if _taken(self._session, Cluster, "name", field.data, self._cluster):
+            raise ValidationError("Another cluster has this name.")
+
+    def validate_website(self, field) -> None:
+        """A web address, if any."""
+        parts = urlsplit(field.data or "")
+        if field.data and (parts.scheme not in ("http", "https") or not parts.netloc or " " in field.data):
+            raise ValidationError("Enter a full web address starting with https:// (or http://).")
+
+    def values(self) -> dict:
+        """What to store."""
+        return {
+            "name": self.name.data,
+            "short_name": self.short_name.data,
+            "country": self.country.data,
+            "city": self.city.data or "",
+            "website": self.website.data or "",
+        }
+
+
+class DomainForm(FlaskForm):
+    """Create or edit a domain."""
+
+    name = _text(Domain, "name", "Name", required="Enter the domain's name.")
+    slug = _text(
+        Domain,
+        "slug",
+        "Short name in addresses",
+        required="Enter a short name.",
+        description="Lowercase letters, digits and hyphens, e.g. disaster-resilience.",
+    )
+    position = IntegerField(
+        "Position",
+        validators=[
+            InputRequired("Enter the position: 1 comes first."),
+            NumberRange(min=0, max=1000, message="Enter a number from 0 to 1000."),
+        ],
+        description="The order of the domains in calls and lists: 1 comes first.",
+        render_kw={"min": 0, "max": 1000, "inputmode": "numeric"},
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Length(max=max_length(Domain, "description"))],
+        filters=[_strip],
+        description="One or two sentences on what the domain covers.",
+        render_kw={"rows": 4, "maxlength": max_length(Domain, "description")},
+    )
+
+    def __init__(self, *args, session: Session, domain: Domain | None = None, **kwargs):
+        """``domain`` is the one being edited (it may keep its own name and slug)."""
+        super().__init__(*args, **kwargs)
+        self._session = session
+        self._domain = domain
+
+    def validate_name(self, field) -> None:
+        """Names are unique."""
+        if _taken(self._session, Domain, "name", field.data, self._domain):
+            raise ValidationError("Another domain has this name.")
+
+    def validate_slug(self, field) -> None:
+        """Lowercase letters, digits and hyphens, and no other domain's."""
+        if not SLUG_PATTERN.match(field.data):
+            raise ValidationError("Use lowercase letters, digits and single hyphens only, e.g. disaster-resilience.")
+        if _taken(self._session, Domain, "slug", field.data, self._domain):
+            raise ValidationError("Another domain has this short name.")
+
+    def values(self) -> dict:
+        """What to store."""
+        return {
+            "name": self.name.data,
+            "slug": self.slug.data,
+            "position": self.position.data,
+            "description": self.description.data or "",
+        }

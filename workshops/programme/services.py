@@ -1,0 +1,38 @@
+"""Setting up the programme's structure: clusters and domains."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel
+
+from workshops.db import write_transaction
+from workshops.programme.models import Cluster, Domain
+
+T = TypeVar("T", bound=SQLModel)
+
+
+class ProgrammeError(Exception):
+    """A change was refused; the message is meant for the organiser."""
+
+
+def _save(session: Session, row: T, values: dict, clash: str) -> T:
+    for name, value in values.items():
+        setattr(row, name, value)
+    try:
+        with write_transaction(session):
+            session.add(row)
+    except IntegrityError as error:  # the same name saved twice at the same moment
+        raise ProgrammeError(clash) from error
+    return row
+
+
+def save_cluster(*, session: Session, cluster: Cluster | None, values: dict) -> Cluster:
+    """Create a cluster (``cluster`` is ``None``) or change one."""
+    return _save(session, cluster or Cluster(**values), values, "Another cluster has this name.")
+
+
+def save_domain(*, session: Session, domain: Domain | None, values: dict) -> Domain:
+    """Create a domain (``domain`` is ``None``) or change one."""
+    return _save(session, domain or Domain(**values), values, "Another domain has this name or short name.")
