@@ -14,16 +14,13 @@ from sqlmodel import Session
 
 from workshops.auth.models import User
 from workshops.events.models import Breakout, BreakoutSeat, Registration, RegistrationState, SeatState, Workshop
-from workshops.events.registration import (
-    Outcome,
-    RegistrationError,
-    _fill_free_places,
-    _new_seat,
-    _place_in_breakout,
-    _release_seat,
-    _reload,
-    cancel,
-    run_locked,
+from workshops.events.registration import Outcome, RegistrationError, cancel, run_locked
+from workshops.events.registration.places import (
+    fill_places,
+    new_seat,
+    place_in_breakout,
+    release_seat,
+    reload_registration,
 )
 from workshops.timeutil import utcnow
 
@@ -38,7 +35,7 @@ def check_in(*, session: Session, registration: Registration, by: User) -> Regis
     """
 
     def change(_locked: Workshop) -> Registration:
-        current = _reload(session, registration)
+        current = reload_registration(session, registration)
         if current.state != RegistrationState.confirmed:
             raise RegistrationError(_not_confirmed(current))
         if current.checked_in_at is None:
@@ -54,7 +51,7 @@ def undo_check_in(*, session: Session, registration: Registration, by: User) -> 
     """Take back a check-in tapped by mistake."""
 
     def change(_locked: Workshop) -> Registration:
-        current = _reload(session, registration)
+        current = reload_registration(session, registration)
         if current.checked_in_at is not None:
             current.checked_in_at = None
             current.updated_at = utcnow()
@@ -91,11 +88,11 @@ def move_to_breakout(
                     f"“{target.title}” takes place at the same time as “{seat.breakout.title}”, "
                     f"where {current.user.name} has a place."
                 )
-        _release_seat(session, leaving)
-        _place_in_breakout(session, _new_seat(session, current, target))
+        release_seat(session, leaving)
+        place_in_breakout(session, new_seat(session, current, target))
         current.updated_at = utcnow()
         outcome = Outcome(registration=current)
-        _fill_free_places(session, locked, outcome)
+        fill_places(session, locked, outcome)
         return outcome
 
     return run_locked(session, registration.workshop_id, change)
@@ -118,7 +115,7 @@ def promote_by_hand(*, session: Session, registration: Registration, breakout: B
         else:
             _promote_seat(current, breakout_id, outcome)
         session.flush()
-        _fill_free_places(session, locked, outcome)  # renumbers the queues the person left
+        fill_places(session, locked, outcome)  # renumbers the queues the person left
         return outcome
 
     return run_locked(session, registration.workshop_id, change)
@@ -130,7 +127,7 @@ def remove(*, session: Session, registration: Registration) -> Outcome:
 
 
 def _active(session: Session, registration: Registration) -> Registration:
-    current = _reload(session, registration)
+    current = reload_registration(session, registration)
     if not current.is_active:
         raise RegistrationError(f"The registration of {current.user.name} is cancelled.")
     return current
@@ -145,7 +142,7 @@ def _promote_place(session: Session, current: Registration, outcome: Outcome) ->
     outcome.promoted.append(current)
     session.flush()
     for seat in current.seats:
-        _place_in_breakout(session, seat)
+        place_in_breakout(session, seat)
 
 
 def _promote_seat(current: Registration, breakout_id: int, outcome: Outcome) -> None:

@@ -1,0 +1,38 @@
+"""Registration: taking seats, waiting lists and promotions, without ever overbooking.
+
+Every change that counts seats runs in one short write transaction that first locks the workshop
+(``SELECT … FOR UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite, which takes the database's
+write lock before the first read), then counts, then writes. All seats of a workshop, its
+attendance modes and its breakouts, are counted under that one lock, so no two changes of the same
+workshop interleave. Waiting lists are renumbered in the same transaction, so positions start at 1
+and have no gaps, and whoever a freed seat goes to is promoted before the lock is released.
+
+E-mails are sent after the commit: the caller gets the list of what happened and tells people.
+"""
+
+from workshops.events.registration.changes import (
+    Choices,
+    cancel,
+    change_breakouts,
+    fill_free_places,
+    register,
+    switch_mode,
+)
+from workshops.events.registration.locking import Busy, run_locked
+from workshops.events.registration.places import Outcome
+from workshops.events.registration.rules import AlreadyRegistered, RegistrationError, registration_problem
+
+__all__ = [
+    "AlreadyRegistered",
+    "Busy",
+    "Choices",
+    "Outcome",
+    "RegistrationError",
+    "cancel",
+    "change_breakouts",
+    "fill_free_places",
+    "register",
+    "registration_problem",
+    "run_locked",
+    "switch_mode",
+]

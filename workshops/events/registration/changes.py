@@ -1,0 +1,179 @@
+"""What people and organisers do to registrations, each in one locked transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from workshops.auth.models import User
+from workshops.events.models import AttendanceMode, Registration, RegistrationState, SeatState, Workshop
+from workshops.events.registration.locking import run_locked
+from workshops.events.registration.places import (
+    Outcome,
+    confirmed_in_mode,
+    fill_places,
+    has_room,
+    new_seat,
+    place_in_breakout,
+    place_in_mode,
+    release_seat,
+    reload_registration,
+)
+from workshops.events.registration.rules import (
+    AlreadyRegistered,
+    RegistrationError,
+    check_mode,
+    chosen_breakouts,
+    registration_problem,
+)
+from workshops.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a person chooses when registering."""
+
+    mode: str
+    breakout_ids: tuple[int, ...] = ()
+    dietary: str = ""
+    accessibility: str = ""
+    consent_listing: bool = False
+    privacy_notice_version: int = 1
+
+
+def register(*, session: Session, workshop: Workshop, user: User, choices: Choices) -> Outcome:
+    """Register ``user`` with a seat, or a waiting-list place, at the workshop and each chosen breakout.
+
+    Raises ``AlreadyRegistered`` (leading to the existing registration), ``RegistrationError`` with
+    the reason, or ``Busy``.
+    """
+
+    def change(locked: Workshop) -> Outcome:
+        problem = registration_problem(locked)
+        if problem:
+            raise RegistrationError(problem)
+        check_mode(locked, choices.mode)
+        breakouts = chosen_breakouts(locked, choices.breakout_ids)
+        registration = session.exec(
+            select(Registration).where(Registration.workshop_id == locked.id, Registration.user_id == user.id)
+        ).one_or_none()
+        if registration is not None and registration.is_active:
+            raise AlreadyRegistered(registration)
+        now = utcnow()
+        if registration is None:
+            registration = Registration(
+                workshop_id=locked.id, user_id=user.id, mode=choices.mode, state=RegistrationState.waitlisted.value
+            )
+        registration.mode = choices.mode
+        registration.dietary = choices.dietary
+        registration.accessibility = choices.accessibility
+        registration.consent_processing_at = now
+        registration.consent_listing_at = now if choices.consent_listing else None
+        registration.privacy_notice_version = choices.privacy_notice_version
+        registration.cancelled_at = None
+        registration.checked_in_at = None
+        registration.updated_at = now
+        place_in_mode(session, locked, registration)
+        for breakout in breakouts:
+            place_in_breakout(session, new_seat(session, registration, breakout))
+        return Outcome(registration=registration)
+
+    try:
+        return run_locked(session, workshop.id, change)
+    except IntegrityError as error:
+        # The same person registering twice at the very same moment: one row wins, the other leads to it.
+        session.rollback()
+        existing = session.exec(
+            select(Registration).where(Registration.workshop_id == workshop.id, Registration.user_id == user.id)
+        ).one_or_none()
+        if existing is None:
+            raise
+        raise AlreadyRegistered(existing) from error
+
+
+def change_breakouts(*, session: Session, registration: Registration, breakout_ids: Iterable[int]) -> Outcome:
+    """Replace a registration's breakouts; freed seats go to the next in line."""
+    wanted = tuple(breakout_ids)
+
+    def change(locked: Workshop) -> Outcome:
+        current = reload_registration(session, registration)
+        if not current.is_active:
+            raise RegistrationError("This registration is cancelled.")
+        if locked.ends_at <= utcnow():
+            raise RegistrationError("This workshop has already taken place.")
+        chosen = chosen_breakouts(locked, wanted)
+        chosen_ids = {b.id for b in chosen}
+        for seat in list(current.seats):
+            if seat.breakout_id not in chosen_ids:
+                release_seat(session, seat)
+        kept = {seat.breakout_id for seat in current.seats}
+        for breakout in chosen:
+            if breakout.id not in kept:
+                place_in_breakout(session, new_seat(session, current, breakout))
+        current.updated_at = utcnow()
+        outcome = Outcome(registration=current)
+        fill_places(session, locked, outcome)
+        return outcome
+
+    return run_locked(session, registration.workshop_id, change)
+
+
+def switch_mode(*, session: Session, registration: Registration, mode: str) -> Outcome:
+    """Attend the other way (on site or online), if that way has room; the freed place is passed on."""
+
+    def change(locked: Workshop) -> Outcome:
+        current = reload_registration(session, registration)
+        if not current.is_active:
+            raise RegistrationError("This registration is cancelled.")
+        check_mode(locked, mode)
+        if current.mode == mode:
+            return Outcome(registration=current)
+        if not has_room(locked.capacity(mode), confirmed_in_mode(session, locked, mode)):
+            raise RegistrationError(f"{AttendanceMode(mode).label} attendance is full; your registration is unchanged.")
+        current.mode = mode
+        current.state = RegistrationState.confirmed.value
+        current.waitlist_position = None
+        current.updated_at = utcnow()
+        outcome = Outcome(registration=current)
+        session.flush()
+        for seat in current.seats:
+            if seat.state == SeatState.requested:
+                place_in_breakout(session, seat)
+        fill_places(session, locked, outcome)
+        return outcome
+
+    return run_locked(session, registration.workshop_id, change)
+
+
+def cancel(*, session: Session, registration: Registration) -> Outcome:
+    """Cancel a registration: its seats are freed and the waiting lists move up."""
+
+    def change(locked: Workshop) -> Outcome:
+        current = reload_registration(session, registration)
+        if not current.is_active:
+            return Outcome(registration=current)
+        for seat in list(current.seats):
+            release_seat(session, seat)
+        current.state = RegistrationState.cancelled.value
+        current.waitlist_position = None
+        current.cancelled_at = current.updated_at = utcnow()
+        session.flush()
+        outcome = Outcome(registration=current)
+        fill_places(session, locked, outcome)
+        return outcome
+
+    return run_locked(session, registration.workshop_id, change)
+
+
+def fill_free_places(*, session: Session, workshop: Workshop) -> Outcome:
+    """Promote whoever a free place is due to, e.g. after organisers raised a capacity."""
+
+    def change(locked: Workshop) -> Outcome:
+        outcome = Outcome()
+        fill_places(session, locked, outcome)
+        return outcome
+
+    return run_locked(session, workshop.id, change)

@@ -1,0 +1,61 @@
+"""What a registration change must respect: the registration window, the modes, no clashes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from workshops.events.models import Breakout, Registration, Workshop, WorkshopState
+from workshops.timeutil import utcnow
+
+
+class RegistrationError(Exception):
+    """A registration change was refused; the message is meant for the person."""
+
+
+class AlreadyRegistered(RegistrationError):
+    """The person already holds a registration for this workshop."""
+
+    def __init__(self, registration: Registration):
+        """Keep the existing registration, to lead the person to it."""
+        super().__init__("You are already registered for this workshop.")
+        self.registration = registration
+
+
+def registration_problem(workshop: Workshop, *, now=None) -> str | None:
+    """Why this workshop does not take registrations now, or ``None`` when it does."""
+    now = now or utcnow()
+    if workshop.state != WorkshopState.published:
+        return (
+            "Registration for this workshop is closed."
+            if workshop.state == WorkshopState.closed
+            else ("This workshop is not open for registration.")
+        )
+    if workshop.ends_at <= now:
+        return "This workshop has already taken place."
+    if workshop.registration_opens_at and now < workshop.registration_opens_at:
+        return "Registration for this workshop has not opened yet."
+    if workshop.registration_closes_at and now >= workshop.registration_closes_at:
+        return "Registration for this workshop has closed."
+    return None
+
+
+def chosen_breakouts(workshop: Workshop, breakout_ids: Iterable[int]) -> list[Breakout]:
+    """The chosen breakouts, refusing any of another workshop and any two that clash."""
+    by_id = {b.id: b for b in workshop.breakouts}
+    chosen = []
+    for breakout_id in dict.fromkeys(breakout_ids):
+        if breakout_id not in by_id:
+            raise RegistrationError("One of the chosen breakouts is not part of this workshop.")
+        chosen.append(by_id[breakout_id])
+    for i, first in enumerate(chosen):
+        for second in chosen[i + 1 :]:
+            if first.clashes_with(second):
+                raise RegistrationError(f"“{first.title}” and “{second.title}” take place at the same time.")
+    return chosen
+
+
+def check_mode(workshop: Workshop, mode: str) -> None:
+    """Refuse an attendance mode the workshop does not offer."""
+    if mode not in workshop.modes:
+        offered = " or ".join(m.label.lower() for m in workshop.modes)
+        raise RegistrationError(f"This workshop can only be attended {offered}.")
