@@ -4,10 +4,11 @@ Run it as its own process so that the load does not share the interpreter of wha
 
     python bench/load.py http://127.0.0.1:8000/ --duration 5 --connections 16 --header "Cookie: session=…"
 
-Each connection is a thread with one keep-alive ``http.client`` connection that sends ``GET``
-requests back to back until the time is up. It prints one JSON object on standard output:
-requests, seconds, requests per second, latency percentiles 50/90/99 in milliseconds, the number
-of responses outside 2xx and 3xx (what wrk calls "Non-2xx or 3xx responses") and of socket errors.
+Each connection is a thread with one keep-alive ``http.client`` connection that sends the same
+request (``GET``, or ``--method POST --data "a=1&b=2"`` for a form) back to back until the time is
+up. It prints one JSON object on standard output: requests, seconds, requests per second, latency
+percentiles 50/90/99 in milliseconds, the number of responses outside 2xx and 3xx (what wrk calls
+"Non-2xx or 3xx responses") and of socket errors.
 
 Python threads share one interpreter lock, so against a fast server this generator is itself the
 bottleneck and reports lower figures than wrk would; compare routes within one run only.
@@ -45,14 +46,24 @@ def percentile(values: list[float], share: float) -> float:
     return values[rank - 1]
 
 
-def drive(host: str, port: int, path: str, headers: dict[str, str], deadline: float, tally: Tally) -> None:
-    """Send requests on one keep-alive connection until ``deadline`` (a ``perf_counter`` value)."""
+@dataclass(frozen=True)
+class Request:
+    """The request every connection repeats."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None = None
+
+
+def drive(host: str, port: int, request: Request, deadline: float, tally: Tally) -> None:
+    """Send ``request`` on one keep-alive connection until ``deadline`` (a ``perf_counter`` value)."""
     connection = http.client.HTTPConnection(host, port, timeout=REQUEST_TIMEOUT)
     try:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                connection.request("GET", path, headers=headers)
+                connection.request(request.method, request.path, body=request.body, headers=request.headers)
                 response = connection.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
@@ -70,19 +81,32 @@ def drive(host: str, port: int, path: str, headers: dict[str, str], deadline: fl
         connection.close()
 
 
-def run(url: str, *, duration: float, connections: int, headers: dict[str, str]) -> dict:
-    """Load ``url`` with ``connections`` parallel connections for ``duration`` seconds; return the figures."""
+def run(
+    url: str,
+    *,
+    duration: float,
+    connections: int,
+    headers: dict[str, str],
+    method: str = "GET",
+    data: str | None = None,
+) -> dict:
+    """Load ``url`` with ``connections`` parallel connections for ``duration`` seconds; return the figures.
+
+    With ``data``, each request carries it as an ``application/x-www-form-urlencoded`` body.
+    """
     parts = urlsplit(url)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    if data is not None:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+    request = Request(method, path, headers, None if data is None else data.encode())
     tallies = [Tally() for _ in range(connections)]
     started = time.perf_counter()
     deadline = started + duration
     threads = [
-        threading.Thread(target=drive, args=(host, port, path, headers, deadline, tally), daemon=True)
-        for tally in tallies
+        threading.Thread(target=drive, args=(host, port, request, deadline, tally), daemon=True) for tally in tallies
     ]
     for thread in threads:
         thread.start()
@@ -115,8 +139,17 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load (default 5)")
     parser.add_argument("--connections", type=int, default=16, help="parallel connections (default 16)")
     parser.add_argument("--header", type=parse_header, action="append", default=[], help='"Name: value"')
+    parser.add_argument("--method", default="GET", help="HTTP method (default GET)")
+    parser.add_argument("--data", help="form body, url-encoded, sent with each request")
     args = parser.parse_args()
-    figures = run(args.url, duration=args.duration, connections=args.connections, headers=dict(args.header))
+    figures = run(
+        args.url,
+        duration=args.duration,
+        connections=args.connections,
+        headers=dict(args.header),
+        method=args.method,
+        data=args.data,
+    )
     print(json.dumps(figures))
 
 

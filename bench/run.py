@@ -3,18 +3,26 @@
 Run it with ``make bench`` (``make bench QUICK=1`` for a shorter run), or directly::
 
     .venv/bin/python bench/run.py [--quick] [--duration SECONDS] [--accounts N]
+                                  [--registrations N] [--newcomers N]
 
 In one run it
 
 1. builds a SQLite database in a temporary folder with ``flask init-db`` and ``flask seed-demo``,
    copies it as the *small* database (demo plus 5 accounts) and adds thousands of accounts to the
-   *large* one (5,000; 1,000 with ``--quick``);
+   *large* one (5,000; 1,000 with ``--quick``); adds to both the workshops of
+   ``bench/workshop_data.py``: ``bench-workshop`` with 2,000 registrations (500 with ``--quick``;
+   5 on the small database) over six breakouts, some on waiting lists, and ``bench-register``, open
+   for registration, with *newcomers*: accounts that have registered for nothing (1,000; 300 with
+   ``--quick``), whose logged-in session cookies and CSRF tokens it signs with the servers' key;
 2. serves the large database with gunicorn (2 sync workers) and, as the baseline, a bare Flask
    "hello" application (``bench/hello.py``) with the same settings;
-3. logs in as the demo organiser to load the organiser pages too;
-4. loads each route from a separate process, ``wrk`` (``-t2 -c16 --latency``) or, when wrk is
-   missing and cannot be installed, ``bench/load.py``; the baseline is measured before and after
-   the application so that drift on a shared machine shows;
+3. logs in as the demo organiser to load the organiser pages too, and takes the CSRF token of the
+   attendee list for the CSV export;
+4. loads each route from a separate process, ``wrk`` (``-t2 -c16 --latency``; the CSV export, a
+   heavy ``POST``, with 4 connections and a Lua script) or, when wrk is missing and cannot be
+   installed, ``bench/load.py``; the registration form is posted once by each newcomer from 16
+   threads by ``bench/register_load.py``, and the waiting lists it leaves are checked; the baseline
+   is measured before and after the application so that drift on a shared machine shows;
 5. counts the SQL statements of each page in-process (Flask test client) on the small and the
    large database, and flags a page whose count grows with the data;
 6. prints both tables and writes everything to ``bench/results/latest.json``.
@@ -31,6 +39,7 @@ import contextlib
 import http.client
 import http.cookiejar
 import json
+import logging
 import os
 import platform
 import random
@@ -47,10 +56,25 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
+
+from workshop_data import (
+    BENCH_DOMAIN,
+    BIG_SLUG,
+    NEWCOMER_DOMAIN,
+    REGISTER_SLUG,
+    WorkshopIds,
+    add_workshops,
+    breakout_capacity,
+    check_waiting_lists,
+    newcomer_tokens,
+    registration_requests,
+    seat_summary,
+    signed_sessions,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -60,11 +84,23 @@ BIN = Path(sys.executable).parent
 
 ORGANISER_EMAIL = "organiser@example.org"
 DEMO_PASSWORD = "demo-password-2021"
-CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|data-csrf="([^"]+)"')
 
 LARGE_ACCOUNTS = 5000
 LARGE_ACCOUNTS_QUICK = 1000
 SMALL_EXTRA_ACCOUNTS = 5
+#: Registrations of ``bench-workshop`` on the large database; the small one has one per extra account.
+LARGE_REGISTRATIONS = 2000
+LARGE_REGISTRATIONS_QUICK = 500
+#: Newcomers who each post the registration form once under load.
+NEWCOMERS = 1000
+NEWCOMERS_QUICK = 300
+#: Newcomers who register one by one before the measured ones, so each worker has loaded what it needs.
+REGISTER_WARM_UP = 4
+REGISTER_THREADS = 16
+#: The CSV export is heavy: a few connections, a few warm-up requests.
+EXPORT_CONNECTIONS = 4
+EXPORT_WARM_UP = 3
 DURATION = 5
 DURATION_QUICK = 2
 WRK_THREADS = 2
@@ -76,6 +112,9 @@ WARM_UP_REQUESTS = 20
 WARM_UP_SECONDS = 1
 #: In-process requests per page whose median time is reported next to the statement count.
 TIMED_REQUESTS = 7
+#: Newcomers kept aside on each database for the in-process count of the registration form:
+#: one to warm up, one counted, the timed ones.
+IN_PROCESS_NEWCOMERS = 2 + TIMED_REQUESTS
 #: Two hello runs further apart than this share mean the machine was busy during the run.
 DRIFT_WARNING_PERCENT = 20
 STARTUP_TIMEOUT = 30
@@ -88,12 +127,28 @@ class BenchError(Exception):
 
 @dataclass(frozen=True)
 class Route:
-    """One address to load: on which server, and whether the organiser's session cookie is sent."""
+    """One address to load: on which server, as whom, how, and with how many connections.
+
+    ``label`` and ``path`` may hold ``{big_slug}``, ``{big_id}`` and the other fields of
+    ``WorkshopIds.placeholders``, filled in by ``resolved``.
+    """
 
     label: str
     server: str
     path: str
     logged_in: bool = False
+    #: A ``POST`` sends the organiser's CSRF token as its form (or, ``once_per_person``, a newcomer's form).
+    method: str = "GET"
+    connections: int = CONNECTIONS
+    warm_up: int = WARM_UP_REQUESTS
+    #: The content type the route must answer with, checked once before loading; ``None``: not checked.
+    content_type: str | None = None
+    #: Each request from a different newcomer, exactly once, by ``bench/register_load.py``.
+    once_per_person: bool = False
+
+    def resolved(self, values: dict[str, object]) -> Route:
+        """Return the route with its placeholders filled in."""
+        return replace(self, label=self.label.format(**values), path=self.path.format(**values))
 
 
 BASELINE = Route("hello /", "hello", "/")
@@ -105,16 +160,86 @@ APP_ROUTES = [
     Route("/signup", "app", "/signup"),
     Route("/manage/users (organiser)", "app", "/manage/users", logged_in=True),
     Route("/manage/users?q=a (organiser)", "app", "/manage/users?q=a", logged_in=True),
+    Route("/workshops/{big_slug}/", "app", "/workshops/{big_slug}/"),
+    Route(
+        "/manage/workshops/{big_id}/attendees (organiser)",
+        "app",
+        "/manage/workshops/{big_id}/attendees",
+        logged_in=True,
+    ),
+    Route(
+        "POST /manage/workshops/{big_id}/attendees.csv (organiser)",
+        "app",
+        "/manage/workshops/{big_id}/attendees.csv",
+        logged_in=True,
+        method="POST",
+        connections=EXPORT_CONNECTIONS,
+        warm_up=EXPORT_WARM_UP,
+        content_type="text/csv",
+    ),
+    # Last: it adds registrations, which no other route reads.
+    Route(
+        "POST /workshops/{register_slug}/register",
+        "app",
+        "/workshops/{register_slug}/register",
+        method="POST",
+        connections=REGISTER_THREADS,
+        once_per_person=True,
+    ),
 ]
-#: Pages whose SQL statements are counted: (path, logged in as the organiser).
+
+ANONYMOUS, ORGANISER, NEWCOMER = "anonymous", "organiser", "newcomer"
+
+
+@dataclass(frozen=True)
+class QueryRoute:
+    """A request whose SQL statements are counted in-process, and by whom it is sent.
+
+    A ``NEWCOMER`` is a different fresh person for every request (logged in through the test
+    client's session), so that each registration is a first one. A ``POST`` takes its CSRF token
+    from the form on ``form_page`` and sends ``form`` with it. Paths and form values may hold the
+    placeholders of ``WorkshopIds.placeholders``.
+    """
+
+    path: str
+    visitor: str = ANONYMOUS
+    method: str = "GET"
+    form_page: str | None = None
+    form: tuple[tuple[str, str], ...] = ()
+    expected_status: int = 200
+
+    def label(self, values: dict[str, object]) -> str:
+        """How the table names the request, e.g. ``POST /manage/… (organiser)``."""
+        method = "" if self.method == "GET" else f"{self.method} "
+        visitor = "" if self.visitor == ANONYMOUS else f" ({self.visitor})"
+        return f"{method}{self.path.format(**values)}{visitor}"
+
+
+#: Requests whose SQL statements are counted.
 QUERY_ROUTES = [
-    ("/", False),
-    ("/login", False),
-    ("/signup", False),
-    ("/healthz", False),
-    ("/", True),
-    ("/manage/users", True),
-    ("/manage/users?q=a", True),
+    QueryRoute("/"),
+    QueryRoute("/login"),
+    QueryRoute("/signup"),
+    QueryRoute("/healthz"),
+    QueryRoute("/", ORGANISER),
+    QueryRoute("/manage/users", ORGANISER),
+    QueryRoute("/manage/users?q=a", ORGANISER),
+    QueryRoute("/workshops/{big_slug}/"),
+    QueryRoute("/manage/workshops/{big_id}/attendees", ORGANISER),
+    QueryRoute(
+        "/manage/workshops/{big_id}/attendees.csv",
+        ORGANISER,
+        method="POST",
+        form_page="/manage/workshops/{big_id}/attendees",
+    ),
+    QueryRoute(
+        "/workshops/{register_slug}/register",
+        NEWCOMER,
+        method="POST",
+        form_page="/workshops/{register_slug}/register",
+        form=(("mode", "on_site"), ("breakouts", "{open_breakout}"), ("consent_processing", "y")),
+        expected_status=302,
+    ),
 ]
 
 
@@ -125,6 +250,8 @@ class LoadResult:
     label: str
     path: str
     logged_in: bool
+    method: str = "GET"
+    connections: int = CONNECTIONS
     status: int | None = None
     requests: int = 0
     requests_per_second: float = 0.0
@@ -132,6 +259,10 @@ class LoadResult:
     latency_ms: dict[str, float] = field(default_factory=dict)
     non_2xx_3xx: int = 0
     socket_errors: int = 0
+    #: Responses per status, when the load tool counts them (``bench/register_load.py``).
+    statuses: dict[str, int] = field(default_factory=dict)
+    #: What to print under the table about this route.
+    notes: list[str] = field(default_factory=list)
     skipped: str | None = None
 
 
@@ -139,8 +270,12 @@ class LoadResult:
 class QueryCount:
     """SQL statements and in-process time of one page on the small and the large database."""
 
+    label: str
+    method: str
     path: str
-    logged_in: bool
+    #: ``anonymous``, ``organiser`` or ``newcomer``.
+    visitor: str
+    expected_status: int = 200
     small: int | None = None
     large: int | None = None
     status_small: int | None = None
@@ -252,8 +387,10 @@ ORGANISATION_TYPES = ["end_user", "integrator", "sme", "research", "public_autho
 COUNTRIES = ["FR", "BE", "NL", "LT", "DK", "PL", "DE", "IT", "ES", "PT", "FI", "SE", "AT", "IE", "GR", "EE"]
 
 
-def account_rows(count: int, *, password_hash: str, cluster_ids: list[int], seed: int) -> list[dict]:
-    """Generate ``count`` confirmed participant accounts as rows of the ``account`` table."""
+def account_rows(
+    count: int, *, password_hash: str, cluster_ids: list[int], seed: int, domain: str = BENCH_DOMAIN
+) -> list[dict]:
+    """Generate ``count`` confirmed participant accounts as rows of the ``account`` table, at ``domain``."""
     from workshops.auth.models import new_session_token
 
     rng = random.Random(seed)
@@ -264,7 +401,7 @@ def account_rows(count: int, *, password_hash: str, cluster_ids: list[int], seed
         created = now - timedelta(days=rng.randint(1, 700), seconds=rng.randint(0, 86_400))
         rows.append(
             {
-                "email": f"{first}.{last}.{seed}-{number}@bench.example.org".lower(),
+                "email": f"{first}.{last}.{seed}-{number}@{domain}".lower(),
                 "name": f"{first} {last}",
                 "organisation": rng.choice(ORGANISATIONS),
                 "organisation_type": rng.choice(ORGANISATION_TYPES),
@@ -281,7 +418,7 @@ def account_rows(count: int, *, password_hash: str, cluster_ids: list[int], seed
     return rows
 
 
-def add_accounts(config: dict, count: int, *, seed: int) -> int:
+def add_accounts(config: dict, count: int, *, seed: int, domain: str = BENCH_DOMAIN) -> int:
     """Insert ``count`` accounts in one bulk statement; return how many accounts the database holds."""
     from sqlalchemy import func, insert, select
 
@@ -298,22 +435,67 @@ def add_accounts(config: dict, count: int, *, seed: int) -> int:
         with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection:
             with connection.begin():
                 cluster_ids = list(connection.execute(select(Cluster.id)).scalars())
-                rows = account_rows(count, password_hash=password_hash, cluster_ids=cluster_ids, seed=seed)
+                rows = account_rows(
+                    count, password_hash=password_hash, cluster_ids=cluster_ids, seed=seed, domain=domain
+                )
                 connection.execute(insert(User.__table__), rows)
             return connection.execute(select(func.count()).select_from(User.__table__)).scalar_one()
     finally:
         engine.dispose()
 
 
-def build_databases(paths: Paths, env: dict[str, str], secret_key: str, large_accounts: int) -> dict[str, int]:
-    """Build the large and the small database; return how many accounts each holds."""
+@dataclass(frozen=True)
+class Sizes:
+    """How much data the large database gets."""
+
+    accounts: int
+    registrations: int
+    newcomers: int
+
+
+@dataclass(frozen=True)
+class Databases:
+    """What ``build_databases`` made: accounts per database and the workshops' identifiers in each."""
+
+    accounts: dict[str, int]
+    ids: dict[str, WorkshopIds]
+
+
+def build_databases(paths: Paths, env: dict[str, str], secret_key: str, sizes: Sizes) -> Databases:
+    """Build the large and the small database: demo, accounts, workshops, registrations and newcomers."""
     paths.outbox.mkdir()
     run_flask("init-db", env)
     run_flask("seed-demo", env)
     copy_database(paths.large_db, paths.small_db)
-    small = add_accounts(app_config(paths.small_db, paths, secret_key), SMALL_EXTRA_ACCOUNTS, seed=1)
-    large = add_accounts(app_config(paths.large_db, paths, secret_key), large_accounts, seed=2)
-    return {"small": small, "large": large}
+    capacity = breakout_capacity(sizes.registrations)
+    small_config = app_config(paths.small_db, paths, secret_key)
+    large_config = app_config(paths.large_db, paths, secret_key)
+    add_accounts(small_config, SMALL_EXTRA_ACCOUNTS, seed=1)
+    add_accounts(large_config, sizes.accounts, seed=2)
+    small = add_accounts(small_config, IN_PROCESS_NEWCOMERS, seed=3, domain=NEWCOMER_DOMAIN)
+    large_newcomers = sizes.newcomers + REGISTER_WARM_UP + IN_PROCESS_NEWCOMERS
+    large = add_accounts(large_config, large_newcomers, seed=4, domain=NEWCOMER_DOMAIN)
+    return Databases(
+        accounts={"small": small, "large": large},
+        ids={
+            "small": add_workshops(small_config, registrations=SMALL_EXTRA_ACCOUNTS, capacity=capacity),
+            "large": add_workshops(large_config, registrations=sizes.registrations, capacity=capacity),
+        },
+    )
+
+
+def write_registration_requests(paths: Paths, secret_key: str, ids: WorkshopIds, newcomers: int) -> Path:
+    """Sign the sessions of the first newcomers of the large database and write their registration forms.
+
+    Returns the JSON file ``bench/register_load.py`` reads: ``REGISTER_WARM_UP`` + ``newcomers``
+    requests, the newcomers kept for the in-process count left out.
+    """
+    config = app_config(paths.large_db, paths, secret_key)
+    tokens = newcomer_tokens(config, ids.register_id)[: REGISTER_WARM_UP + newcomers]
+    requests = registration_requests(signed_sessions(config, tokens), ids.register_breakout_ids)
+    path = paths.folder / "registrations.json"
+    path.write_text(json.dumps({"path": f"/workshops/{REGISTER_SLUG}/register", "requests": requests}))
+    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,17 +579,49 @@ def stop_server(server: Server) -> None:
         server.process.wait(timeout=STOP_TIMEOUT)
 
 
-def get(base_url: str, path: str, cookie: str | None = None, timeout: float = 10) -> int:
-    """Send one ``GET`` without following redirects; return the status code."""
+@dataclass(frozen=True)
+class Reply:
+    """A response read in full."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+def fetch(
+    base_url: str,
+    path: str,
+    cookie: str | None = None,
+    *,
+    method: str = "GET",
+    form: dict[str, str] | None = None,
+    timeout: float = 10,
+) -> Reply:
+    """Send one request (``form``: url-encoded body) without following redirects; return the response."""
     parts = urllib.parse.urlsplit(base_url)
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    headers = {"Cookie": f"session={cookie}"} if cookie else {}
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
     try:
-        connection.request("GET", path, headers={"Cookie": f"session={cookie}"} if cookie else {})
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        response.read()
-        return response.status
+        return Reply(response.status, response.getheader("Content-Type", ""), response.read())
     finally:
         connection.close()
+
+
+def get(base_url: str, path: str, cookie: str | None = None, timeout: float = 10) -> int:
+    """Send one ``GET`` without following redirects; return the status code."""
+    return fetch(base_url, path, cookie, timeout=timeout).status
+
+
+def csrf_token(page: str) -> str | None:
+    """Return the CSRF token of the first form (or ``data-csrf`` attribute) of an HTML page."""
+    match = CSRF_PATTERN.search(page)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def wait_until_ready(server: Server, path: str) -> None:
@@ -429,12 +643,10 @@ def log_in(base_url: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(base_url + "/login", timeout=10) as response:
         page = response.read().decode()
-    match = CSRF_PATTERN.search(page)
-    if match is None:
+    token = csrf_token(page)
+    if token is None:
         raise BenchError("no CSRF token on the log-in page")
-    form = urllib.parse.urlencode(
-        {"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD, "csrf_token": match.group(1)}
-    ).encode()
+    form = urllib.parse.urlencode({"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token}).encode()
     request = urllib.request.Request(base_url + "/login", data=form)
     with opener.open(request, timeout=30) as response:
         response.read()
@@ -445,6 +657,15 @@ def log_in(base_url: str) -> str:
     if status != 200:
         raise BenchError(f"the organiser's session cookie gets {status} from /manage/users, not 200")
     return cookie
+
+
+def page_csrf_token(base_url: str, path: str, cookie: str) -> str:
+    """Return the CSRF token of the form on a page the organiser sees."""
+    reply = fetch(base_url, path, cookie)
+    token = csrf_token(reply.body.decode(errors="replace"))
+    if reply.status != 200 or token is None:
+        raise BenchError(f"no CSRF token on {path} (status {reply.status})")
+    return token
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,24 +723,62 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def load_with_wrk(wrk: str, url: str, duration: int, cookie: str | None) -> dict:
-    """Load ``url`` with wrk in its own process and return its figures."""
-    command = [wrk, f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
-    if cookie:
-        command += ["-H", f"Cookie: session={cookie}"]
-    result = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 60, check=False)
+@dataclass(frozen=True)
+class LoadSpec:
+    """One load run: where, how long, how many connections, and what each request carries."""
+
+    url: str
+    duration: int
+    connections: int = CONNECTIONS
+    cookie: str | None = None
+    method: str = "GET"
+    #: The url-encoded form body of a ``POST``.
+    body: str | None = None
+
+
+#: A load tool: runs a ``LoadSpec`` and returns requests, requests per second, latency and errors.
+Loader = Callable[[LoadSpec], dict]
+
+
+def wrk_script(method: str, body: str | None) -> str:
+    """Return the Lua script that makes wrk send ``method`` with a url-encoded form ``body``."""
+    lines = [f"wrk.method = {json.dumps(method)}"]
+    if body is not None:
+        lines += [
+            f"wrk.body = {json.dumps(body)}",
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def load_with_wrk(wrk: str, spec: LoadSpec) -> dict:
+    """Load ``spec.url`` with wrk in its own process (a Lua script for other methods) and return its figures."""
+    threads = min(WRK_THREADS, spec.connections)
+    command = [wrk, f"-t{threads}", f"-c{spec.connections}", f"-d{spec.duration}s", "--latency"]
+    if spec.cookie:
+        command += ["-H", f"Cookie: session={spec.cookie}"]
+    with tempfile.TemporaryDirectory(prefix="workshops-wrk-") as folder:
+        if spec.method != "GET":
+            script = Path(folder) / "request.lua"
+            script.write_text(wrk_script(spec.method, spec.body))
+            command += ["-s", str(script)]
+        result = subprocess.run(
+            [*command, spec.url], capture_output=True, text=True, timeout=spec.duration + 60, check=False
+        )
     if result.returncode != 0:
         raise BenchError(f"wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     return parse_wrk(result.stdout)
 
 
-def load_with_python(url: str, duration: int, cookie: str | None) -> dict:
-    """Load ``url`` with ``bench/load.py`` in its own process and return its figures."""
-    command = [sys.executable, str(BENCH / "load.py"), url, "--duration", str(duration)]
-    command += ["--connections", str(CONNECTIONS)]
-    if cookie:
-        command += ["--header", f"Cookie: session={cookie}"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=False)
+def load_with_python(spec: LoadSpec) -> dict:
+    """Load ``spec.url`` with ``bench/load.py`` in its own process and return its figures."""
+    command = [sys.executable, str(BENCH / "load.py"), spec.url, "--duration", str(spec.duration)]
+    command += ["--connections", str(spec.connections), "--method", spec.method]
+    if spec.cookie:
+        command += ["--header", f"Cookie: session={spec.cookie}"]
+    if spec.body is not None:
+        command += ["--data", spec.body]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=spec.duration + 60, check=False)
     if result.returncode != 0:
         raise BenchError(f"bench/load.py failed ({result.returncode}):\n{result.stderr}")
     figures = json.loads(result.stdout)
@@ -528,23 +787,83 @@ def load_with_python(url: str, duration: int, cookie: str | None) -> dict:
 
 
 def load_route(
-    route: Route,
-    server: Server,
-    *,
-    loader: Callable[[str, int, str | None], dict],
-    duration: int,
-    cookie: str | None,
+    route: Route, server: Server, *, loader: Loader, duration: int, cookie: str | None, csrf: str | None
 ) -> LoadResult:
-    """Warm a route up, check its status, then load it."""
-    result = LoadResult(label=route.label, path=route.path, logged_in=route.logged_in)
+    """Warm a route up, check its status (and content type), then load it.
+
+    A ``POST`` sends the organiser's CSRF token ``csrf`` as its form.
+    """
+    result = LoadResult(
+        label=route.label,
+        path=route.path,
+        logged_in=route.logged_in,
+        method=route.method,
+        connections=route.connections,
+    )
     if route.logged_in and cookie is None:
         result.skipped = "no organiser session"
         return result
     session = cookie if route.logged_in else None
-    for _ in range(WARM_UP_REQUESTS):
-        result.status = get(server.base_url, route.path, session)
-    for key, value in loader(server.base_url + route.path, duration, session).items():
+    form = None
+    if route.method == "POST":
+        if csrf is None:
+            result.skipped = "no CSRF token for the organiser's form"
+            return result
+        form = {"csrf_token": csrf}
+    reply = fetch(server.base_url, route.path, session, method=route.method, form=form, timeout=60)
+    result.status = reply.status
+    if route.content_type and (reply.status != 200 or not reply.content_type.startswith(route.content_type)):
+        result.skipped = f"answered {reply.status} {reply.content_type or '(no type)'}, not 200 {route.content_type}"
+        return result
+    for _ in range(route.warm_up - 1):
+        result.status = fetch(server.base_url, route.path, session, method=route.method, form=form, timeout=60).status
+    spec = LoadSpec(
+        url=server.base_url + route.path,
+        duration=duration,
+        connections=route.connections,
+        cookie=session,
+        method=route.method,
+        body=None if form is None else urllib.parse.urlencode(form),
+    )
+    for key, value in loader(spec).items():
         setattr(result, key, value)
+    return result
+
+
+def load_registrations(route: Route, server: Server, requests_file: Path) -> LoadResult:
+    """Post the registration form once per newcomer with ``bench/register_load.py``; expect 302 each time."""
+    result = LoadResult(
+        label=route.label, path=route.path, logged_in=False, method=route.method, connections=route.connections
+    )
+    command = [sys.executable, str(BENCH / "register_load.py"), server.base_url, str(requests_file)]
+    command += ["--threads", str(route.connections), "--warm-up", str(REGISTER_WARM_UP)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    if completed.returncode != 0:
+        result.skipped = f"bench/register_load.py failed ({completed.returncode}): {completed.stderr.strip()[-300:]}"
+        return result
+    figures = json.loads(completed.stdout)
+    result.requests = figures["requests"]
+    result.requests_per_second = figures["requests_per_second"]
+    result.latency_ms = figures["latency_ms"]
+    result.non_2xx_3xx = figures["non_2xx_3xx"]
+    result.socket_errors = figures["socket_errors"]
+    result.statuses = figures["statuses"]
+    if result.statuses:
+        result.status = int(max(result.statuses, key=result.statuses.__getitem__))
+    unexpected = {
+        "measured": sum(n for status, n in result.statuses.items() if status != "302") + result.socket_errors,
+        "warm-up": sum(n for status, n in figures["warm_up_statuses"].items() if status != "302")
+        + figures["warm_up_socket_errors"],
+    }
+    counts = ", ".join(f"{status} × {n}" for status, n in result.statuses.items()) or "none"
+    result.notes.append(
+        f"{route.label}: {result.requests} newcomers posted once each from {route.connections} threads "
+        f"({REGISTER_WARM_UP} more before, not measured); statuses {counts}"
+        + (f", socket errors × {result.socket_errors}" if result.socket_errors else "")
+    )
+    for part, count in unexpected.items():
+        if count:
+            result.notes.append(f"WARNING: {count} {part} registrations did not get a 302 (see the app's log)")
     return result
 
 
@@ -561,18 +880,24 @@ class PageSample:
     median_ms: float
 
 
-def sample_pages(config: dict) -> dict[tuple[str, bool], PageSample]:
-    """Count the statements of each page of ``QUERY_ROUTES`` and time it, on a warm application.
+def sample_pages(config: dict, ids: WorkshopIds) -> dict[QueryRoute, PageSample]:
+    """Count the statements of each request of ``QUERY_ROUTES`` and time it, on a warm application.
 
-    Returns ``{(path, logged_in): PageSample}``; organiser pages are missing when the test client
-    cannot log in. Each page is requested once first, so one-off work (first connection, template
-    compilation, caches) is neither counted nor timed; the time is the median of ``TIMED_REQUESTS``.
+    Returns ``{route: PageSample}``; a route is missing when its visitor cannot be had (the test
+    client cannot log in, no newcomer is left) or its form has no CSRF token. Each request is sent
+    once first, so one-off work (first connection, template compilation, caches) is neither counted
+    nor timed; the time is the median of ``TIMED_REQUESTS``. Only the request itself is counted and
+    timed: fetching the form that gives a ``POST`` its CSRF token, and logging a newcomer in, are not.
     """
     from sqlalchemy import event
 
     from workshops import create_app
 
+    values = ids.placeholders()
+    newcomers = iter(newcomer_tokens(config, ids.register_id, newest_first=True)[:IN_PROCESS_NEWCOMERS])
     app = create_app(config)
+    # The application logs each e-mail and audited export at INFO; here that would drown the report.
+    logging.getLogger("workshops").setLevel(logging.WARNING)
     engine = app.extensions["workshops.engine"]
     statements: list[str] = []
 
@@ -580,49 +905,87 @@ def sample_pages(config: dict) -> dict[tuple[str, bool], PageSample]:
         statements.append(statement)
 
     anonymous, organiser = app.test_client(), app.test_client()
-    match = CSRF_PATTERN.search(organiser.get("/login").get_data(as_text=True))
+    token = csrf_token(organiser.get("/login").get_data(as_text=True))
     logged_in = False
-    if match:
-        form = {"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD, "csrf_token": match.group(1)}
+    if token:
+        form = {"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token}
         organiser.post("/login", data=form)
         logged_in = organiser.get("/manage/users").status_code == 200
+
+    def prepare(route: QueryRoute) -> Callable[[], int] | None:
+        """Get the visitor and the form ready; return what sends the request once, or ``None``."""
+        if route.visitor == NEWCOMER:
+            person = next(newcomers, None)
+            if person is None:
+                return None
+            client = app.test_client()
+            with client.session_transaction() as session:
+                session.update({"_user_id": person, "_fresh": True})
+        elif route.visitor == ORGANISER:
+            if not logged_in:
+                return None
+            client = organiser
+        else:
+            client = anonymous
+        path = route.path.format(**values)
+        if route.form_page is None:
+            return lambda: client.open(path, method=route.method).status_code
+        token = csrf_token(client.get(route.form_page.format(**values)).get_data(as_text=True))
+        if token is None:
+            return None
+        form = {name: value.format(**values) for name, value in route.form} | {"csrf_token": token}
+        return lambda: client.open(path, method=route.method, data=form).status_code
+
+    def senders(route: QueryRoute) -> list[Callable[[], int]] | None:
+        """One sender per request (warm-up, counted, timed): a new newcomer each time, else the same visitor."""
+        if route.visitor == NEWCOMER:
+            made = [prepare(route) for _ in range(2 + TIMED_REQUESTS)]
+        else:
+            made = [prepare(route)] * (2 + TIMED_REQUESTS)
+        return None if any(send is None for send in made) else made
+
     samples = {}
     try:
-        for path, as_organiser in QUERY_ROUTES:
-            if as_organiser and not logged_in:
+        for route in QUERY_ROUTES:
+            sends = senders(route)
+            if sends is None:
                 continue
-            client = organiser if as_organiser else anonymous
-            client.get(path)
+            warm_up, counted, *timed = sends
+            warm_up()
             event.listen(engine, "before_cursor_execute", record)
             statements.clear()
-            status = client.get(path).status_code
+            status = counted()
             event.remove(engine, "before_cursor_execute", record)
             timings = []
-            for _ in range(TIMED_REQUESTS):
+            for send in timed:
                 started = time.perf_counter()
-                client.get(path)
+                send()
                 timings.append((time.perf_counter() - started) * 1000)
-            samples[(path, as_organiser)] = PageSample(status, list(statements), round(median(timings), 2))
+            samples[route] = PageSample(status, list(statements), round(median(timings), 2))
     finally:
         engine.dispose()
     return samples
 
 
 def query_table(
-    small: dict[tuple[str, bool], PageSample], large: dict[tuple[str, bool], PageSample]
+    small: dict[QueryRoute, PageSample], large: dict[QueryRoute, PageSample], ids: WorkshopIds
 ) -> list[QueryCount]:
     """Pair the samples of the small and the large database, route by route."""
+    values = ids.placeholders()
     rows = []
-    for key in QUERY_ROUTES:
-        row = QueryCount(path=key[0], logged_in=key[1])
-        if key in small:
-            row.status_small, row.small, row.ms_small = (
-                small[key].status,
-                len(small[key].statements),
-                small[key].median_ms,
-            )
-        if key in large:
-            sample = large[key]
+    for route in QUERY_ROUTES:
+        row = QueryCount(
+            label=route.label(values),
+            method=route.method,
+            path=route.path.format(**values),
+            visitor=route.visitor,
+            expected_status=route.expected_status,
+        )
+        if route in small:
+            sample = small[route]
+            row.status_small, row.small, row.ms_small = sample.status, len(sample.statements), sample.median_ms
+        if route in large:
+            sample = large[route]
             row.status_large, row.large, row.ms_large = sample.status, len(sample.statements), sample.median_ms
             row.statements_large = sample.statements
         rows.append(row)
@@ -634,24 +997,34 @@ def query_table(
 
 
 def print_load_table(results: list[LoadResult], tool: str, duration: int) -> None:
-    """Print throughput and latency per route."""
+    """Print throughput and latency per route, then the notes of the routes."""
     print()
-    print(f"Load: {tool}, {WRK_THREADS} threads, {CONNECTIONS} connections, {duration} s per route")
-    header = f"{'route':<32} {'status':>6} {'req/s':>9} {'vs hello':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
-    print(header + f" {'non-2xx/3xx':>11}")
-    print("-" * (len(header) + 12))
+    print(
+        f"Load: {tool}, {WRK_THREADS} threads, {duration} s per route with the connections shown; "
+        f"the registration form: each newcomer once, {REGISTER_THREADS} threads (bench/register_load.py)"
+    )
+    width = max(len(r.label) for r in results) + 1
+    header = (
+        f"{'route':<{width}} {'conns':>5} {'status':>6} {'req/s':>9} {'vs hello':>9} "
+        f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'non-2xx/3xx':>11}"
+    )
+    print(header)
+    print("-" * len(header))
     for r in results:
         if r.skipped:
-            print(f"{r.label:<32} skipped: {r.skipped}")
+            print(f"{r.label:<{width}} skipped: {r.skipped}")
             continue
         ratio = f"{r.ratio_to_hello_percent:.1f} %" if r.ratio_to_hello_percent is not None else "-"
         lat = r.latency_ms
         print(
-            f"{r.label:<32} {r.status or '-':>6} {r.requests_per_second:>9.1f} {ratio:>9} "
+            f"{r.label:<{width}} {r.connections:>5} {r.status or '-':>6} {r.requests_per_second:>9.1f} {ratio:>9} "
             f"{lat.get('50', 0):>8.2f} {lat.get('90', 0):>8.2f} {lat.get('99', 0):>8.2f} "
             f"{r.non_2xx_3xx + r.socket_errors:>11}"
         )
     print("(vs hello: share of the mean of the two hello runs; non-2xx/3xx includes socket errors)")
+    for r in results:
+        for note in r.notes:
+            print(note)
     drift = hello_drift_percent(results)
     if drift is not None and drift > DRIFT_WARNING_PERCENT:
         print(
@@ -668,26 +1041,33 @@ def hello_drift_percent(results: list[LoadResult]) -> float | None:
     return round(100 * (max(rates) - min(rates)) / (sum(rates) / len(rates)), 1)
 
 
-def print_query_table(rows: list[QueryCount], accounts: dict[str, int]) -> None:
-    """Print the statements per page on both databases and flag the pages that grow."""
+def print_query_table(rows: list[QueryCount], databases: Databases, sizes: Sizes) -> None:
+    """Print the statements per request on both databases and flag the requests that grow."""
     print()
-    print("SQL statements per page (in-process test client, BEGIN included) and median ms of one request")
-    print(f"small = {accounts['small']} accounts, large = {accounts['large']} accounts")
-    print(f"{'route':<32} {'small':>6} {'large':>6} {'ms small':>9} {'ms large':>9}")
-    print("-" * 66)
+    print("SQL statements per request (in-process test client, BEGIN included) and median ms of one request")
+    accounts = databases.accounts
+    print(
+        f"small = {accounts['small']} accounts, {BIG_SLUG} with {SMALL_EXTRA_ACCOUNTS} registrations; "
+        f"large = {accounts['large']} accounts, {BIG_SLUG} with {sizes.registrations} registrations "
+        f"and {REGISTER_SLUG} with those of the load"
+    )
+    width = max(len(row.label) for row in rows) + 1
+    header = f"{'route':<{width}} {'small':>6} {'large':>6} {'ms small':>9} {'ms large':>9}"
+    print(header)
+    print("-" * len(header))
     for row in rows:
-        label = row.path + (" (organiser)" if row.logged_in else "")
         small = "-" if row.small is None else str(row.small)
         large = "-" if row.large is None else str(row.large)
         ms_small = "-" if row.ms_small is None else f"{row.ms_small:.2f}"
         ms_large = "-" if row.ms_large is None else f"{row.ms_large:.2f}"
-        statuses = {row.status_small, row.status_large} - {None, 200}
+        statuses = {row.status_small, row.status_large} - {None, row.expected_status}
         notes = []
         if row.grows:
             notes.append("<-- MORE STATEMENTS ON LARGE DATA")
         if statuses:
-            notes.append(f"(status {', '.join(str(s) for s in sorted(statuses))})")
-        print(f"{label:<32} {small:>6} {large:>6} {ms_small:>9} {ms_large:>9}  {' '.join(notes)}".rstrip())
+            notes.append(f"(status {', '.join(str(s) for s in sorted(statuses))}, not {row.expected_status})")
+        print(f"{row.label:<{width}} {small:>6} {large:>6} {ms_small:>9} {ms_large:>9}  {' '.join(notes)}".rstrip())
+    print("(newcomer: a person registered for nothing, a different one for each request; the registration expects 302)")
 
 
 def write_results(report: dict) -> None:
@@ -709,39 +1089,66 @@ def step(text: str) -> Iterator[None]:
     print(f" {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def run_load(paths: Paths, env: dict[str, str], duration: int, skipped: list[str]) -> tuple[list[LoadResult], str]:
-    """Start both servers, load every route and stop the servers; return the results and the tool."""
+def run_load(
+    paths: Paths,
+    env: dict[str, str],
+    config: dict,
+    duration: int,
+    skipped: list[str],
+    ids: WorkshopIds,
+    requests_file: Path,
+) -> tuple[list[LoadResult], str]:
+    """Start both servers, load every route and stop the servers; return the results and the tool.
+
+    ``config`` is the in-process configuration of the served (large) database: the registration
+    load's result also notes what the load left there, and whether that is right.
+    """
     wrk = ensure_wrk()
     if wrk:
         tool = wrk_version(wrk)
 
-        def loader(url: str, seconds: int, cookie: str | None) -> dict:
-            return load_with_wrk(wrk, url, seconds, cookie)
+        def loader(spec: LoadSpec) -> dict:
+            return load_with_wrk(wrk, spec)
     else:
         tool = "bench/load.py (wrk not available)"
         loader = load_with_python
 
+    routes = [route.resolved(ids.placeholders()) for route in APP_ROUTES]
     with contextlib.ExitStack() as stack:
         with step("starting gunicorn: Workshops and the hello baseline"):
             app = start_server("app", "wsgi:app", cwd=ROOT, env=env, folder=paths.folder, stack=stack)
             hello = start_server("hello", "hello:app", cwd=BENCH, env=env, folder=paths.folder, stack=stack)
             wait_until_ready(app, "/healthz")
             wait_until_ready(hello, "/")
-        cookie = None
+        cookie = csrf = None
         try:
             with step("logging in as the organiser"):
                 cookie = log_in(app.base_url)
         except (BenchError, OSError, http.client.HTTPException) as error:
             print(f" failed: {error}")
             skipped.append(f"organiser pages under load: {error}")
+        if cookie is not None:
+            try:
+                csrf = page_csrf_token(app.base_url, f"/manage/workshops/{ids.big_id}/attendees", cookie)
+            except (BenchError, OSError, http.client.HTTPException) as error:
+                skipped.append(f"the CSV export under load: {error}")
         with step(f"warming up both servers ({WARM_UP_SECONDS} s of load each, not counted)"):
             for server in (hello, app):
-                loader(server.base_url + "/", WARM_UP_SECONDS, None)
+                loader(LoadSpec(server.base_url + "/", WARM_UP_SECONDS))
         results = []
-        plan = [(BASELINE, hello), *((route, app) for route in APP_ROUTES), (BASELINE_AGAIN, hello)]
-        with step(f"loading {len(plan)} routes with {tool.split()[0]}, {duration} s each"):
+        plan = [(BASELINE, hello), *((route, app) for route in routes), (BASELINE_AGAIN, hello)]
+        timed = sum(not route.once_per_person for route, _server in plan)
+        with step(f"loading {timed} routes with {tool.split()[0]}, {duration} s each, and the registration form"):
             for route, server in plan:
-                results.append(load_route(route, server, loader=loader, duration=duration, cookie=cookie))
+                if route.once_per_person:
+                    result = load_registrations(route, server, requests_file)
+                    if not result.skipped:
+                        result.notes += registration_outcome(config, ids)
+                    results.append(result)
+                else:
+                    results.append(
+                        load_route(route, server, loader=loader, duration=duration, cookie=cookie, csrf=csrf)
+                    )
     hello_runs = [r.requests_per_second for r in results if r.label.startswith("hello") and not r.skipped]
     hello_rate = sum(hello_runs) / len(hello_runs) if hello_runs else 0.0
     for result in results:
@@ -750,15 +1157,36 @@ def run_load(paths: Paths, env: dict[str, str], duration: int, skipped: list[str
     return results, tool
 
 
+def registration_outcome(config: dict, ids: WorkshopIds) -> list[str]:
+    """Describe the registrations the load left, and whether the breakouts' seats are right."""
+    summary = seat_summary(config, ids.register_id)
+    problems = check_waiting_lists(config, ids.register_id)
+    counts = ", ".join(f"{name} {count}" for name, count in summary.items())
+    lines = [f"After the registration load: {counts}"]
+    if problems:
+        lines += [f"WARNING: {problem}" for problem in problems]
+    else:
+        lines.append("  breakouts: none over capacity, waiting-list positions 1..n without gaps")
+    return lines
+
+
 def main() -> int:
     """Run the benchmark; return the process exit status."""
     parser = argparse.ArgumentParser(description="Benchmark Workshops against a bare Flask application.")
     parser.add_argument("--quick", action="store_true", help="fewer accounts, shorter loads")
     parser.add_argument("--duration", type=int, help="seconds of load per route (default 5, quick 2)")
     parser.add_argument("--accounts", type=int, help="accounts added to the large database (default 5000)")
+    parser.add_argument(
+        "--registrations", type=int, help="registrations of bench-workshop on the large database (default 2000)"
+    )
+    parser.add_argument("--newcomers", type=int, help="people who each post the registration form (default 1000)")
     args = parser.parse_args()
     duration = args.duration or (DURATION_QUICK if args.quick else DURATION)
-    large_accounts = args.accounts or (LARGE_ACCOUNTS_QUICK if args.quick else LARGE_ACCOUNTS)
+    sizes = Sizes(
+        accounts=args.accounts or (LARGE_ACCOUNTS_QUICK if args.quick else LARGE_ACCOUNTS),
+        registrations=args.registrations or (LARGE_REGISTRATIONS_QUICK if args.quick else LARGE_REGISTRATIONS),
+        newcomers=args.newcomers or (NEWCOMERS_QUICK if args.quick else NEWCOMERS),
+    )
 
     started = time.perf_counter()
     secret_key = secrets.token_urlsafe(36)  # 48 characters
@@ -769,21 +1197,30 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="workshops-bench-") as folder:
             paths = Paths(Path(folder))
             env = app_environment(paths, secret_key)
-            with step(f"building the databases (demo + {SMALL_EXTRA_ACCOUNTS} / {large_accounts} accounts)"):
-                accounts = build_databases(paths, env, secret_key, large_accounts)
-            load, tool = run_load(paths, env, duration, skipped)
-            with step("counting SQL statements per page on both databases"):
-                small = sample_pages(app_config(paths.small_db, paths, secret_key))
-                large = sample_pages(app_config(paths.large_db, paths, secret_key))
-            queries = query_table(small, large)
-            if not all(row.small is not None and row.large is not None for row in queries):
-                skipped.append("statement counts of organiser pages: the test client could not log in")
+            small_config = app_config(paths.small_db, paths, secret_key)
+            large_config = app_config(paths.large_db, paths, secret_key)
+            with step(
+                f"building the databases (demo + {SMALL_EXTRA_ACCOUNTS} / {sizes.accounts} accounts, "
+                f"{SMALL_EXTRA_ACCOUNTS} / {sizes.registrations} registrations, newcomers)"
+            ):
+                databases = build_databases(paths, env, secret_key, sizes)
+            ids = databases.ids["large"]
+            with step(f"signing the sessions of {sizes.newcomers + REGISTER_WARM_UP} newcomers"):
+                requests_file = write_registration_requests(paths, secret_key, ids, sizes.newcomers)
+            load, tool = run_load(paths, env, large_config, duration, skipped, ids, requests_file)
+            with step("counting SQL statements per request on both databases"):
+                small = sample_pages(small_config, databases.ids["small"])
+                large = sample_pages(large_config, ids)
+            queries = query_table(small, large, ids)
+            missing = [row.label for row in queries if row.small is None or row.large is None]
+            if missing:
+                skipped.append(f"statement counts of {', '.join(missing)}: no visitor or no CSRF token")
     except (BenchError, OSError, subprocess.SubprocessError) as error:
         print(f"\nThe benchmark could not run: {error}", file=sys.stderr)
         return 1
 
     print_load_table(load, tool, duration)
-    print_query_table(queries, accounts)
+    print_query_table(queries, databases, sizes)
     if skipped:
         print()
     for reason in skipped:
@@ -800,10 +1237,14 @@ def main() -> int:
             "load_tool": tool,
             "threads": WRK_THREADS,
             "connections": CONNECTIONS,
+            "export_connections": EXPORT_CONNECTIONS,
+            "register_threads": REGISTER_THREADS,
             "duration_s": duration,
             "gunicorn_workers": GUNICORN_WORKERS,
         },
-        "accounts": accounts,
+        "sizes": asdict(sizes),
+        "accounts": databases.accounts,
+        "workshops": {name: asdict(value) for name, value in databases.ids.items()},
         "hello_drift_percent": hello_drift_percent(load),
         "load": [asdict(result) for result in load],
         "queries": [{**asdict(row), "grows": row.grows} for row in queries],

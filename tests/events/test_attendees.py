@@ -225,6 +225,7 @@ def test_facilitator_csv_holds_only_what_they_may_see(facilitator_client, worksh
     assert [row["name"] for row in rows] == ["Ana Alves", "Bo Berg"]
     assert "email" not in rows[0] and "dietary" not in rows[0] and "accessibility" not in rows[0]
     assert (rows[0]["breakout seat"], rows[1]["breakout seat"]) == ("Seat", "Waiting list, 1")
+    assert rows[1]["breakouts"].startswith(f"{breakouts[0].title} (waiting list, 1)")
     assert "Vegetarian" not in response.get_data(as_text=True)
 
 
@@ -232,3 +233,17 @@ def test_export_refuses_get_and_participants(participant_client, organiser_clien
     assert organiser_client.get(_url(workshop, "attendees.csv")).status_code == 405
     response = post_form(participant_client, _url(workshop, "attendees.csv"), form_url="/me")
     assert response.status_code == 403
+
+
+def test_the_export_makes_as_many_queries_for_many_people_as_for_few(db, organiser_client, count_queries):
+    def queries_for(size: int) -> int:
+        workshop = factories.make_workshop(db)
+        breakout = factories.make_breakout(db, workshop)
+        for _ in range(size):
+            factories.make_seat(db, factories.make_registration(db, workshop, factories.make_user(db)), breakout)
+        with count_queries() as statements:
+            response = post_form(organiser_client, _url(workshop, "attendees.csv"), form_url=_url(workshop))
+        assert len(_read_csv(response)) == size
+        return len(statements)
+
+    assert queries_for(3) == queries_for(520)  # past one batch of 500 for relationship loading

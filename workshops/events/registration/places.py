@@ -80,6 +80,28 @@ def breakout_queue(session: Session, breakout: Breakout) -> list[BreakoutSeat]:
     )
 
 
+def waiting_in_mode(session: Session, workshop: Workshop, mode: str) -> int:
+    """How many registrations wait for a place in the mode."""
+    return session.exec(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.workshop_id == workshop.id,
+            Registration.mode == mode,
+            Registration.state == RegistrationState.waitlisted,
+        )
+    ).one()
+
+
+def waiting_in_breakout(session: Session, breakout: Breakout) -> int:
+    """How many seats of the breakout are waited for."""
+    return session.exec(
+        select(func.count())
+        .select_from(BreakoutSeat)
+        .where(BreakoutSeat.breakout_id == breakout.id, BreakoutSeat.state == SeatState.waitlisted)
+    ).one()
+
+
 def has_room(capacity: int | None, taken: int) -> bool:
     """Whether a place is free (``None`` means no limit)."""
     return capacity is None or taken < capacity
@@ -100,7 +122,7 @@ def place_in_mode(session: Session, workshop: Workshop, registration: Registrati
         registration.state = RegistrationState.confirmed.value
         registration.waitlist_position = None
     else:
-        position = len(mode_queue(session, workshop, registration.mode)) + 1  # counted before joining
+        position = waiting_in_mode(session, workshop, registration.mode) + 1  # counted before joining
         registration.state = RegistrationState.waitlisted.value
         registration.waitlist_position = position
     session.add(registration)
@@ -116,7 +138,7 @@ def place_in_breakout(session: Session, seat: BreakoutSeat) -> None:
         seat.state = SeatState.confirmed.value
         seat.waitlist_position = None
     else:
-        position = len(breakout_queue(session, seat.breakout)) + 1  # counted before joining
+        position = waiting_in_breakout(session, seat.breakout) + 1  # counted before joining
         seat.state = SeatState.waitlisted.value
         seat.waitlist_position = position
     session.add(seat)
