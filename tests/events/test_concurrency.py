@@ -31,12 +31,12 @@ SEATS = 20
 CLIENT_THREADS = 50
 
 
-def _people(db, count: int) -> list[User]:
+def _people(db, count: int, prefix: str = "rush") -> list[User]:
     password_hash = factories.CHEAP_HASHER.hash(factories.PASSWORD)
     rows = [
         {
-            "email": f"rush{n}@example.org",
-            "name": f"Rush {n}",
+            "email": f"{prefix}{n}@example.org",
+            "name": f"{prefix} {n}",
             "organisation": "Org",
             "organisation_type": "end_user",
             "country": "BE",
@@ -50,7 +50,7 @@ def _people(db, count: int) -> list[User]:
     ]
     db.execute(insert(User), rows)
     db.commit()
-    return list(db.exec(select(User).where(User.email.like("rush%"))))
+    return list(db.exec(select(User).where(User.email.like(f"{prefix}%"))))
 
 
 def _logged_in_sessions(server: LiveServer, database_url: str, people: list[User]) -> list[tuple[str, str]]:
@@ -90,17 +90,18 @@ def _fire(server: LiveServer, path: str, form: dict, sessions: list[tuple[str, s
         return Counter(pool.map(one, sessions))
 
 
-def _rush(db, tmp_path, database_url, **config):
-    workshop = factories.make_workshop(db, slug="rush-hour", onsite_capacity=None)
+def _rush(db, tmp_path, database_url, threads=4, slug="rush-hour", **config):
+    tmp_path.mkdir(exist_ok=True)
+    workshop = factories.make_workshop(db, slug=slug, onsite_capacity=None)
     breakout = factories.make_breakout(db, workshop, capacity=SEATS)
-    people = _people(db, PEOPLE)
-    server = LiveServer(tmp_path, database_url=database_url, workers=2, threads=4, LOG_REQUESTS="false", **config)
+    people = _people(db, PEOPLE, prefix=slug)
+    server = LiveServer(tmp_path, database_url=database_url, workers=2, threads=threads, LOG_REQUESTS="false", **config)
     sessions = _logged_in_sessions(server, database_url, people)
     server.start()
     try:
         statuses = _fire(
             server,
-            "/workshops/rush-hour/register",
+            f"/workshops/{slug}/register",
             {"mode": "on_site", "breakouts": str(breakout.id), "consent_processing": "y"},
             sessions,
         )
@@ -123,14 +124,26 @@ def test_two_hundred_concurrent_registrations_never_overbook(db, tmp_path, datab
     assert positions == list(range(1, PEOPLE - SEATS + 1))
 
 
-@pytest.mark.parametrize("delay", ["0.2"])
-def test_control_run_without_the_lock_shows_the_race(db, tmp_path, database_url, delay):
-    statuses, seats, _registrations, server = _rush(
-        db, tmp_path, database_url, REGISTRATION_LOCKING="false", REGISTRATION_RACE_DELAY=delay
-    )
-    assert statuses[500] == 0, server.log_text()[-3000:]
-    confirmed = sum(seat.state == "confirmed" for seat in seats)
-    assert confirmed > SEATS, f"no overbooking without the lock ({confirmed} confirmed): the harness cannot see races"
+def test_control_run_without_the_lock_shows_the_race(db, tmp_path, database_url):
+    """A race is a matter of timing: the control may need a second try to show it, never the locked run."""
+    seen = []
+    for attempt in range(3):
+        # Sixteen requests in flight, each pausing between its count and its write: the window a race needs.
+        statuses, seats, _registrations, server = _rush(
+            db,
+            tmp_path / f"try{attempt}",
+            database_url,
+            threads=8,
+            slug=f"rush-hour-{attempt}",
+            REGISTRATION_LOCKING="false",
+            REGISTRATION_RACE_DELAY="0.5",
+        )
+        assert statuses[500] == 0, server.log_text()[-3000:]
+        confirmed = sum(seat.state == "confirmed" for seat in seats)
+        seen.append(confirmed)
+        if confirmed > SEATS:
+            return
+    pytest.fail(f"no overbooking without the lock in {seen}: the harness cannot see races")
 
 
 def test_ten_identical_parallel_registrations_by_one_person_give_one_row(db, tmp_path, database_url):
