@@ -24,3 +24,33 @@ def test_database_is_at_the_single_head(app):
     with engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == script.get_current_head()
     assert MIGRATIONS.is_dir()
+
+
+def test_upgrading_keeps_existing_breakouts_with_board_defaults(tmp_path):
+    from sqlalchemy import text
+
+    from workshops.db import make_engine
+    from workshops.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0003")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workshop (slug, title, timezone, starts_at, ends_at, format, venue, online_link, "
+                "description, state, calendar_sequence, created_at, updated_at) VALUES ('w', 'W', 'Europe/Paris', "
+                "'2030-01-01 09:00:00', '2030-01-01 17:00:00', 'on_site', '', '', '', 'draft', 0, "
+                "'2029-01-01 00:00:00', '2029-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO breakout (workshop_id, title, starts_at, ends_at, room, online_room, code) "
+                "VALUES (1, 'B', '2030-01-01 10:00:00', '2030-01-01 11:00:00', '', '', 'abc')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT board_visibility, votes_per_person, board_version FROM breakout")).one()
+    engine.dispose()
+    assert tuple(row) == ("attendees", 3, 0)

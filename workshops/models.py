@@ -11,6 +11,7 @@ from workshops.events.models import (
     Workshop,
     WorkshopMessage,
 )
+from workshops.needs.models import Need, Vote
 from workshops.privacy.models import PrivacyNotice
 from workshops.programme.models import Cluster, Domain
 
@@ -22,9 +23,11 @@ __all__ = [
     "Cluster",
     "Domain",
     "PrivacyNotice",
+    "Need",
     "Registration",
     "TestBed",
     "User",
+    "Vote",
     "Workshop",
     "WorkshopMessage",
 ]

@@ -70,6 +70,13 @@ class SeatState(StrEnum):
     requested = "requested"
 
 
+class BoardVisibility(StrEnum):
+    """Who may see a breakout's live board."""
+
+    attendees = "attendees"
+    facilitators = "facilitators"
+
+
 def new_breakout_code() -> str:
     """A short code for a breakout's link and QR code (``/b/<code>``)."""
     return secrets.token_urlsafe(5).replace("-", "x").replace("_", "y")[:7]
@@ -151,6 +158,8 @@ class BreakoutFacilitator(SQLModel, table=True):
 class Breakout(SQLModel, table=True):
     """A session inside a workshop for one test bed (or domain)."""
 
+    __table_args__ = (one_of("board_visibility", BoardVisibility),)
+
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     title: str = Field(max_length=200)
@@ -164,6 +173,14 @@ class Breakout(SQLModel, table=True):
     capacity: int | None = Field(default=None, ge=0)
     #: The short code of the breakout's link, ``/b/<code>``.
     code: str = Field(default_factory=new_breakout_code, max_length=12, unique=True)
+    #: Who sees the live board: ``attendees`` (and facilitators) or ``facilitators`` only.
+    board_visibility: str = Field(default="attendees", max_length=12)
+    #: Votes each attendee may give in this breakout.
+    votes_per_person: int = Field(default=3, ge=0)
+    #: Set when the facilitator locks the breakout: no new needs, edits or votes.
+    locked_at: datetime | None = utc_field()
+    #: Raised by every change of the board (a need, an edit, a merge, a vote): the board's ETag.
+    board_version: int = Field(default=0)
 
     workshop: Workshop = Relationship(back_populates="breakouts")
     test_bed: TestBed | None = Relationship()

@@ -1,0 +1,1 @@
+"""Needs: stated live in breakouts, voted on, merged, and fed into use cases."""

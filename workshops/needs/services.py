@@ -1,0 +1,288 @@
+"""Logging, editing and voting on needs, and who may do it.
+
+Every change of a board raises its breakout's ``board_version`` in the same transaction, so that a
+board polling with that number as its ETag learns of any change by one cheap read. Votes are
+counted under a lock on the breakout (``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE`` on
+PostgreSQL), so that nobody gets more votes than the breakout allows by clicking fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import TypeVar
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, select
+
+from workshops.auth.models import Role, User
+from workshops.db import write_transaction
+from workshops.events.models import (
+    BoardVisibility,
+    Breakout,
+    BreakoutFacilitator,
+    BreakoutSeat,
+    Registration,
+    RegistrationState,
+    SeatState,
+)
+from workshops.needs.models import Need, NeedState, Vote
+from workshops.timeutil import utcnow
+
+T = TypeVar("T")
+
+
+class NeedError(Exception):
+    """A change was refused; the message is meant for the person."""
+
+
+class StaleNeed(Exception):
+    """Someone else saved the need since this person loaded it."""
+
+    def __init__(self, current: Need):
+        """Keep the version now stored, to show it beside the person's own."""
+        super().__init__("Someone else changed this need while you were editing it.")
+        self.current = current
+
+
+# --- Who may do what ----------------------------------------------------------------------------
+
+
+def facilitates(session: Session, user: User, breakout: Breakout) -> bool:
+    """Organisers, and the facilitators named on the breakout."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.organiser):
+        return True
+    return user.has_role(Role.facilitator) and (session.get(BreakoutFacilitator, (breakout.id, user.id)) is not None)
+
+
+def attends(session: Session, user: User, breakout: Breakout) -> bool:
+    """Confirmed registrants of the workshop who hold a confirmed seat in the breakout."""
+    if not user.is_authenticated:
+        return False
+    seat = session.exec(
+        select(BreakoutSeat.id)
+        .join(Registration)
+        .where(
+            BreakoutSeat.breakout_id == breakout.id,
+            BreakoutSeat.state == SeatState.confirmed,
+            Registration.user_id == user.id,
+            Registration.state == RegistrationState.confirmed,
+        )
+    ).first()
+    return seat is not None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What one person may do on one breakout's board."""
+
+    facilitates: bool
+    attends: bool
+    visibility: str
+
+    @property
+    def sees_board(self) -> bool:
+        """Facilitators always; attendees when the board is open to them."""
+        return self.facilitates or (self.attends and self.visibility == BoardVisibility.attendees)
+
+    @property
+    def may_log(self) -> bool:
+        """Attendees log their own needs; facilitators capture for anyone."""
+        return self.facilitates or self.attends
+
+    @property
+    def sees_internal(self) -> bool:
+        """``internal`` needs are for the breakout's facilitators and organisers only."""
+        return self.facilitates
+
+
+def standing(session: Session, user: User, breakout: Breakout) -> Standing:
+    """Work out, in at most two queries, what ``user`` may do on the breakout's board."""
+    return Standing(
+        facilitates=facilitates(session, user, breakout),
+        attends=attends(session, user, breakout),
+        visibility=breakout.board_visibility,
+    )
+
+
+# --- The breakout lock --------------------------------------------------------------------------
+
+
+def _with_breakout_locked(session: Session, breakout_id: int, change: Callable[[Breakout], T]) -> T:
+    """Run ``change`` in one write transaction holding the breakout, and raise its board version."""
+    with write_transaction(session):
+        statement = select(Breakout).where(Breakout.id == breakout_id).execution_options(populate_existing=True)
+        if session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        breakout = session.exec(statement).one()
+        result = change(breakout)
+        session.execute(
+            update(Breakout).where(Breakout.id == breakout_id).values(board_version=Breakout.board_version + 1)
+        )
+        return result
+
+
+def _refuse_if_locked(breakout: Breakout) -> None:
+    if breakout.locked_at is not None:
+        raise NeedError("This breakout is closed: its needs can no longer be changed.")
+
+
+# --- Needs --------------------------------------------------------------------------------------
+
+
+@dataclass
+class NeedInput:
+    """What a need form gives, already validated."""
+
+    title: str
+    statement: str
+    context: str = ""
+    desired_outcome: str = ""
+    affected: str = ""
+    constraints: str = ""
+    urgency: int = 3
+    domain_id: int | None = None
+    test_bed_id: int | None = None
+    organisation: str = ""
+    organisation_type: str = "other"
+    country: str = ""
+    tags: str = ""
+    sensitivity: str = "public"
+
+
+def log_need(
+    *,
+    session: Session,
+    breakout: Breakout,
+    values: NeedInput,
+    author: User,
+    speaker: User | None = None,
+    speaker_name: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[Need, bool]:
+    """Store a need stated in the breakout; return it, and whether it is new.
+
+    A facilitator capturing for someone names the speaker (an attendee's account, or a free name);
+    otherwise the author stated it. The same ``idempotency_key`` sent again (a form re-sent after
+    the connection dropped) returns the need stored the first time instead of a second one.
+    """
+    if idempotency_key:
+        existing = _by_key(session, idempotency_key)
+        if existing is not None:
+            return existing, False
+    capturing = speaker is not None or bool(speaker_name)
+
+    def change(locked: Breakout) -> Need:
+        _refuse_if_locked(locked)
+        need = Need(
+            breakout_id=locked.id,
+            stated_by_id=(speaker.id if speaker else None) if capturing else author.id,
+            stated_by_name=speaker_name if capturing and speaker is None else "",
+            captured_by_id=author.id if capturing else None,
+            idempotency_key=idempotency_key or None,
+            **vars(values),
+        )
+        session.add(need)
+        session.flush()
+        return need
+
+    try:
+        return _with_breakout_locked(session, breakout.id, change), True
+    except IntegrityError:
+        session.rollback()
+        existing = _by_key(session, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _by_key(session: Session, key: str) -> Need | None:
+    return session.exec(select(Need).where(Need.idempotency_key == key)).one_or_none()
+
+
+def edit_need(*, session: Session, need: Need, values: NeedInput, expected_version: int) -> Need:
+    """Save changes to a need, unless someone else saved it since ``expected_version`` was read."""
+
+    def change(locked: Breakout) -> Need:
+        _refuse_if_locked(locked)
+        current = session.exec(select(Need).where(Need.id == need.id)).one()
+        if current.version != expected_version:
+            raise StaleNeed(current)
+        for item in fields(NeedInput):
+            setattr(current, item.name, getattr(values, item.name))
+        current.updated_at = utcnow()
+        session.flush()
+        return current
+
+    try:
+        return _with_breakout_locked(session, need.breakout_id, change)
+    except StaleDataError as error:  # a concurrent save slipped between our read and our write
+        session.rollback()
+        raise StaleNeed(session.get(Need, need.id)) from error
+
+
+# --- Votes --------------------------------------------------------------------------------------
+
+
+def votes_used(session: Session, user: User, breakout: Breakout) -> int:
+    """How many of their votes in this breakout the person has given."""
+    return session.exec(
+        select(func.count()).select_from(Vote).where(Vote.user_id == user.id, Vote.breakout_id == breakout.id)
+    ).one()
+
+
+def vote(*, session: Session, need: Need, user: User) -> None:
+    """Give a vote to a need (at most one per need, at most the breakout's number in all)."""
+
+    def change(locked: Breakout) -> None:
+        _refuse_if_locked(locked)
+        current = session.get(Need, need.id)
+        if current is None or current.state != NeedState.open:
+            raise NeedError("This need no longer takes votes.")
+        mine = session.exec(select(Vote).where(Vote.need_id == need.id, Vote.user_id == user.id)).first()
+        if mine is not None:
+            return
+        if votes_used(session, user, locked) >= locked.votes_per_person:
+            raise NeedError(f"You have used your {locked.votes_per_person} votes: take one back to vote here.")
+        session.add(Vote(need_id=need.id, user_id=user.id, breakout_id=locked.id))
+        session.flush()
+
+    _with_breakout_locked(session, need.breakout_id, change)
+
+
+def unvote(*, session: Session, need: Need, user: User) -> None:
+    """Take one's vote back."""
+
+    def change(locked: Breakout) -> None:
+        _refuse_if_locked(locked)
+        mine = session.exec(select(Vote).where(Vote.need_id == need.id, Vote.user_id == user.id)).first()
+        if mine is not None:
+            session.delete(mine)
+            session.flush()
+
+    _with_breakout_locked(session, need.breakout_id, change)
+
+
+# --- The breakout's end -------------------------------------------------------------------------
+
+
+def lock_breakout(*, session: Session, breakout: Breakout) -> None:
+    """Close the breakout: no new needs, edits or votes."""
+
+    def change(locked: Breakout) -> None:
+        locked.locked_at = locked.locked_at or utcnow()
+
+    _with_breakout_locked(session, breakout.id, change)
+
+
+def unlock_breakout(*, session: Session, breakout: Breakout) -> None:
+    """Open a locked breakout again."""
+
+    def change(locked: Breakout) -> None:
+        locked.locked_at = None
+
+    _with_breakout_locked(session, breakout.id, change)
