@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from workshops import access, audit, auth, cli, db, errors, events, mail, main, privacy, programme, security, weblog
+from workshops import (
+    access,
+    audit,
+    auth,
+    cli,
+    db,
+    errors,
+    events,
+    mail,
+    main,
+    needs,
+    privacy,
+    programme,
+    security,
+    weblog,
+)
 from workshops.config import load_config
 from workshops.extensions import csrf, login_manager
 from workshops.markdown import render_markdown
@@ -47,5 +62,6 @@ def create_app(config: dict | None = None) -> Flask:
     programme.init_app(app)
     events.init_app(app)
     privacy.init_app(app)
+    needs.init_app(app)
     errors.init_app(app)
     return app

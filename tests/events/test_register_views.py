@@ -303,9 +303,3 @@ def test_workshop_page_queries_do_not_grow_with_registrations(app, db, client, c
     with count_queries() as large:
         client.get("/workshops/port-of-antwerp/")
     assert len(large) == len(small)
-
-
-def test_breakout_short_link_leads_to_the_breakout(client, db, workshop, breakouts):
-    response = client.get(f"/b/{breakouts[0].code}")
-    assert response.headers["Location"] == f"/workshops/port-of-antwerp/#breakout-{breakouts[0].id}"
-    assert client.get("/b/nothing").status_code == 404

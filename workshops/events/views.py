@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from workshops.access import is_organiser
 from workshops.auth.forms import PostForm
@@ -14,7 +13,7 @@ from workshops.events import bp, notifications, queries
 from workshops.events import registration as reg
 from workshops.events.calendar import calendar_file
 from workshops.events.forms import BreakoutChoice, ModeForm, RegisterForm
-from workshops.events.models import Breakout, RegistrationState, Workshop, WorkshopState
+from workshops.events.models import RegistrationState, WorkshopState
 from workshops.privacy.services import current_notice
 
 
@@ -241,20 +240,3 @@ def calendar(registration_id: int):
         filename=f"{registration.workshop.slug}.ics",
         mimetype="text/calendar",
     )
-
-
-@bp.route("/b/<code>")
-def breakout_link(code: str):
-    """A breakout's short link, as printed and projected: leads to the breakout on its workshop's agenda."""
-    breakout = get_session().exec(select(Breakout).where(Breakout.code == code)).one_or_none()
-    if breakout is None:
-        abort(404)
-    workshop = _load_workshop_by_id(breakout.workshop_id)
-    return redirect(url_for("events.workshop", slug=workshop.slug, _anchor=f"breakout-{breakout.id}"))
-
-
-def _load_workshop_by_id(workshop_id: int):
-    workshop = get_session().get(Workshop, workshop_id)
-    if workshop is None or (workshop.state == WorkshopState.draft and not is_organiser(current_user)):
-        abort(404)
-    return workshop

@@ -1,0 +1,97 @@
+"""The need form, shared by attendees and facilitators."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from workshops.auth.models import OrganisationType
+from workshops.db import max_length
+from workshops.events.models import Breakout
+from workshops.forms import options, strip
+from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity
+
+
+def _text(name: str, label: str, *, area: bool = False, required: str | None = None, description: str = ""):
+    limit = max_length(Need, name)
+    field = TextAreaField if area else StringField
+    validators = [DataRequired(required)] if required else [Optional()]
+    return field(
+        label,
+        validators=[*validators, Length(max=limit, message=f"Use at most {limit} characters.")],
+        filters=[strip],
+        description=description,
+        render_kw={"maxlength": limit, "data-count": limit, **({"rows": 3} if area else {})},
+    )
+
+
+class NeedForm(FlaskForm):
+    """Log a need: only the title and the need itself are required."""
+
+    title = _text("title", "Title", required="Give the need a short title.")
+    statement = _text(
+        "statement",
+        "The need",
+        area=True,
+        required="Say what you need, in a sentence or two.",
+        description="For example: As a … we need … so that …",
+    )
+    context = _text("context", "Context and how you manage today", area=True)
+    desired_outcome = _text("desired_outcome", "What a good solution would do", area=True)
+    affected = _text("affected", "Who is affected")
+    constraints = _text("constraints", "Constraints (legal, ethical, privacy, budget)", area=True)
+    urgency = RadioField(
+        "Urgency",
+        choices=options((level, f"{level} · {words}") for level, words in URGENCY_WORDS.items()),
+        coerce=int,
+        default=3,
+        validators=[DataRequired("Choose how urgent it is.")],
+    )
+    test_bed_id = SelectField("Test bed", coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    organisation = _text("organisation", "Organisation")
+    organisation_type = SelectField(
+        "Type of organisation", choices=options((t.value, t.label) for t in OrganisationType)
+    )
+    tags = _text("tags", "Tags", description="Words that help find it later, separated by commas.")
+    sensitivity = RadioField(
+        "Who may see and quote it",
+        choices=options((s.value, s.explanation) for s in Sensitivity),
+        default=Sensitivity.public.value,
+    )
+    idempotency_key = HiddenField()
+
+    field_order = ("title", "statement")
+
+    def __init__(self, *args, breakout: Breakout, test_beds: list, **kwargs):
+        """Offer the test beds of the breakout's domain; the breakout's own one first."""
+        super().__init__(*args, **kwargs)
+        self.breakout = breakout
+        self.domain_id = breakout.domain_id or (breakout.test_bed.domain_id if breakout.test_bed else None)
+        self.test_bed_id.choices = options([("", "None"), *((t.id, t.name) for t in test_beds)])
+        self._test_bed_domains = {t.id: t.domain_id for t in test_beds}
+
+    def validate_test_bed_id(self, field) -> None:
+        """A test bed of the breakout's domain only."""
+        if field.data is not None and self._test_bed_domains.get(field.data) != self.domain_id:
+            raise ValidationError("Choose a test bed of this breakout's domain.")
+
+
+class SpeakerFields(NeedForm):
+    """The facilitator's capture form: a need stated by someone in the room."""
+
+    speaker = StringField(
+        "Stated by",
+        validators=[DataRequired("Who said it? Type a name."), Length(max=max_length(Need, "stated_by_name"))],
+        filters=[strip],
+        description="Start typing: attendees are suggested; anyone else's name is fine too.",
+        render_kw={"list": "attendee-names", "autocomplete": "off"},
+    )
+
+    field_order = ("speaker", "title", "statement")
+
+
+class VotesForm(FlaskForm):
+    """Set how many votes each attendee has in the breakout."""
+
+    votes_per_person = IntegerField("Votes per attendee", validators=[NumberRange(0, 20)])

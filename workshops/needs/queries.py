@@ -1,0 +1,77 @@
+"""Reading a breakout's board: its needs with their votes, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from workshops.auth.models import User
+from workshops.events.models import Breakout, BreakoutSeat, Registration, RegistrationState, SeatState
+from workshops.needs.models import Need, NeedState, Sensitivity, Vote
+from workshops.needs.services import Standing
+
+SORTS = ("newest", "votes")
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """A need as the board shows it."""
+
+    need: Need
+    votes: int
+    mine: bool
+
+
+def board(session: Session, breakout: Breakout, viewer: User, standing: Standing, sort: str) -> list[BoardEntry]:
+    """The open needs of the breakout that the viewer may see, newest or most-voted first."""
+    statement = (
+        select(Need)
+        .where(Need.breakout_id == breakout.id, Need.state == NeedState.open)
+        .options(selectinload(Need.stated_by), selectinload(Need.test_bed))
+    )
+    if not standing.sees_internal:
+        statement = statement.where(Need.sensitivity != Sensitivity.internal)
+    needs = list(session.exec(statement))
+    counts = dict(
+        session.exec(
+            select(Vote.need_id, func.count()).where(Vote.breakout_id == breakout.id).group_by(Vote.need_id)
+        ).all()
+    )
+    mine = set(
+        session.exec(select(Vote.need_id).where(Vote.breakout_id == breakout.id, Vote.user_id == viewer.id)).all()
+    )
+    entries = [BoardEntry(need=n, votes=counts.get(n.id, 0), mine=n.id in mine) for n in needs]
+    if sort == "votes":
+        entries.sort(key=lambda e: (-e.votes, -e.need.id))
+    else:
+        entries.sort(key=lambda e: -e.need.id)
+    return entries
+
+
+def attendees_of(session: Session, breakout: Breakout) -> list[User]:
+    """The confirmed attendees of a breakout, by name: the facilitator's "stated by" suggestions."""
+    return list(
+        session.exec(
+            select(User)
+            .join(Registration, Registration.user_id == User.id)
+            .join(BreakoutSeat, BreakoutSeat.registration_id == Registration.id)
+            .where(
+                BreakoutSeat.breakout_id == breakout.id,
+                BreakoutSeat.state == SeatState.confirmed,
+                Registration.state == RegistrationState.confirmed,
+            )
+            .order_by(User.name)
+        )
+    )
+
+
+def breakout_by_code(session: Session, code: str) -> Breakout | None:
+    """A breakout from its short link, with its workshop and test bed."""
+    return session.exec(
+        select(Breakout)
+        .where(Breakout.code == code)
+        .options(selectinload(Breakout.workshop), selectinload(Breakout.test_bed))
+    ).one_or_none()

@@ -1,0 +1,257 @@
+"""A breakout's page (its short link): the need form, the live board, votes; and the capture console."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask import session as browser
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from workshops.access import role_required
+from workshops.auth.forms import PostForm
+from workshops.auth.models import Role
+from workshops.db import get_session
+from workshops.events.models import Breakout, TestBed
+from workshops.needs import bp, queries
+from workshops.needs import services as needs
+from workshops.needs.forms import NeedForm, SpeakerFields
+from workshops.needs.models import Need
+
+#: How the board's own requests say they want a fragment or no redirect.
+FETCH_HEADER = "X-Requested-With"
+
+
+def _load(code: str):
+    """The breakout of a short link and what the person may do there (404 for an unknown code)."""
+    breakout = queries.breakout_by_code(get_session(), code)
+    if breakout is None:
+        abort(404)
+    return breakout, needs.standing(get_session(), current_user, breakout)
+
+
+def _sort() -> str:
+    sort = request.args.get("sort", "newest")
+    return sort if sort in queries.SORTS else "newest"
+
+
+def _etag(breakout: Breakout, standing, sort: str) -> str:
+    return f'"b{breakout.id}-v{breakout.board_version}-{sort}-u{current_user.id}-{int(standing.sees_internal)}"'
+
+
+def _test_beds(breakout: Breakout) -> list[TestBed]:
+    domain_id = breakout.domain_id or (breakout.test_bed.domain_id if breakout.test_bed else None)
+    return list(get_session().exec(select(TestBed).where(TestBed.domain_id == domain_id).order_by(TestBed.name)))
+
+
+def _need_form(breakout: Breakout, form_class=NeedForm, **kwargs):
+    form = form_class(breakout=breakout, test_beds=_test_beds(breakout), **kwargs)
+    if request.method == "GET":
+        form.idempotency_key.data = uuid.uuid4().hex
+        form.test_bed_id.data = breakout.test_bed_id
+        form.organisation.data = current_user.organisation
+        form.organisation_type.data = current_user.organisation_type
+    return form
+
+
+def _values(form) -> needs.NeedInput:
+    return needs.NeedInput(
+        title=form.title.data,
+        statement=form.statement.data,
+        context=form.context.data,
+        desired_outcome=form.desired_outcome.data,
+        affected=form.affected.data,
+        constraints=form.constraints.data,
+        urgency=form.urgency.data,
+        domain_id=form.domain_id,
+        test_bed_id=form.test_bed_id.data,
+        organisation=form.organisation.data,
+        organisation_type=form.organisation_type.data,
+        tags=form.tags.data,
+        sensitivity=form.sensitivity.data,
+    )
+
+
+@bp.route("/b/<code>", methods=["GET", "POST"])
+@login_required
+def breakout(code: str):
+    """The breakout's page: the need form and, for those who may see it, the live board."""
+    breakout, standing = _load(code)
+    if not standing.may_log:
+        return render_template("needs/not_attending.html", breakout=breakout), 403
+    form = _need_form(breakout)
+    if form.validate_on_submit():
+        values = _values(form)
+        values.country = current_user.country
+        try:
+            need, created = needs.log_need(
+                session=get_session(),
+                breakout=breakout,
+                values=values,
+                author=current_user,
+                idempotency_key=form.idempotency_key.data or None,
+            )
+        except needs.NeedError as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash(f"Your need “{need.title}” is saved." if created else "This need was already saved.", "success")
+            return redirect(url_for("needs.breakout", code=code))
+    return _page("needs/breakout.html", breakout, standing, form=form)
+
+
+def _page(template: str, breakout: Breakout, standing, **context):
+    sort = _sort()
+    entries = queries.board(get_session(), breakout, current_user, standing, sort) if standing.sees_board else []
+    return render_template(
+        template,
+        breakout=breakout,
+        workshop=breakout.workshop,
+        standing=standing,
+        entries=entries,
+        sort=sort,
+        etag=_etag(breakout, standing, sort),
+        votes_left=breakout.votes_per_person - needs.votes_used(get_session(), current_user, breakout),
+        post_form=PostForm(),
+        **context,
+    )
+
+
+@bp.route("/b/<code>/board")
+@login_required
+def board(code: str):
+    """The board's list alone, for the page to poll: 304 and no body while nothing changed."""
+    breakout, standing = _load(code)
+    if not standing.sees_board:
+        abort(403)
+    sort = _sort()
+    etag = _etag(breakout, standing, sort)
+    if etag in request.headers.get("If-None-Match", ""):
+        return "", 304, {"ETag": etag}
+    entries = queries.board(get_session(), breakout, current_user, standing, sort)
+    votes_left = breakout.votes_per_person - needs.votes_used(get_session(), current_user, breakout)
+    html = render_template(
+        "needs/_board.html",
+        breakout=breakout,
+        standing=standing,
+        entries=entries,
+        votes_left=votes_left,
+        post_form=PostForm(),
+    )
+    return html, 200, {"ETag": etag}
+
+
+def _need_on_board(need_id: int) -> tuple[Need, Breakout]:
+    need = get_session().get(Need, need_id)
+    if need is None:
+        abort(404)
+    breakout = need.breakout
+    standing = needs.standing(get_session(), current_user, breakout)
+    if not standing.sees_board or (need.sensitivity == "internal" and not standing.sees_internal):
+        abort(404)
+    return need, breakout
+
+
+def _after_vote(breakout: Breakout):
+    if request.headers.get(FETCH_HEADER):
+        return "", 204
+    return redirect(url_for("needs.breakout", code=breakout.code, _anchor="board"))
+
+
+@bp.route("/needs/<int:need_id>/vote", methods=["POST"])
+@login_required
+def vote(need_id: int):
+    """Give a vote to a need."""
+    need, breakout = _need_on_board(need_id)
+    try:
+        needs.vote(session=get_session(), need=need, user=current_user)
+    except needs.NeedError as refused:
+        if request.headers.get(FETCH_HEADER):
+            return {"error": str(refused)}, 422
+        flash(str(refused), "warning")
+    return _after_vote(breakout)
+
+
+@bp.route("/needs/<int:need_id>/unvote", methods=["POST"])
+@login_required
+def unvote(need_id: int):
+    """Take one's vote back."""
+    need, breakout = _need_on_board(need_id)
+    try:
+        needs.unvote(session=get_session(), need=need, user=current_user)
+    except needs.NeedError as refused:
+        flash(str(refused), "warning")
+    return _after_vote(breakout)
+
+
+def _facilitated(breakout_id: int) -> Breakout:
+    breakout = get_session().get(Breakout, breakout_id)
+    if breakout is None or not needs.facilitates(get_session(), current_user, breakout):
+        abort(404)
+    return breakout
+
+
+@bp.route("/manage/breakouts/<int:breakout_id>/capture", methods=["GET", "POST"])
+@role_required(Role.facilitator)
+def manage_capture(breakout_id: int):
+    """The facilitator's console: capture needs for speakers, keyboard first, beside the board."""
+    breakout = _facilitated(breakout_id)
+    session = get_session()
+    standing = needs.standing(session, current_user, breakout)
+    form = _need_form(breakout, SpeakerFields)
+    if request.method == "GET":
+        last = browser.get("last_speaker", {})
+        if last.get("breakout") == breakout.id:
+            form.speaker.data, form.organisation.data = last.get("name", ""), last.get("organisation", "")
+            form.organisation_type.data = last.get("organisation_type", form.organisation_type.data)
+    attendees = queries.attendees_of(session, breakout)
+    if form.validate_on_submit():
+        speaker = next((a for a in attendees if a.name.casefold() == form.speaker.data.casefold()), None)
+        values = _values(form)
+        values.country = speaker.country if speaker else ""
+        try:
+            need, _created = needs.log_need(
+                session=session,
+                breakout=breakout,
+                values=values,
+                author=current_user,
+                speaker=speaker,
+                speaker_name="" if speaker else form.speaker.data,
+                idempotency_key=form.idempotency_key.data or None,
+            )
+        except needs.NeedError as refused:
+            form.form_errors.append(str(refused))
+        else:
+            browser["last_speaker"] = {
+                "breakout": breakout.id,
+                "name": form.speaker.data,
+                "organisation": form.organisation.data,
+                "organisation_type": form.organisation_type.data,
+            }
+            flash(f"Captured: {need.title}", "success")
+            return redirect(url_for("needs.manage_capture", breakout_id=breakout.id))
+    return _page("needs/capture.html", breakout, standing, form=form, attendees=attendees)
+
+
+@bp.route("/manage/breakouts/<int:breakout_id>/lock", methods=["POST"])
+@role_required(Role.facilitator)
+def manage_lock(breakout_id: int):
+    """Close the breakout when it ends: no new needs, edits or votes."""
+    breakout = _facilitated(breakout_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    needs.lock_breakout(session=get_session(), breakout=breakout)
+    flash("The breakout is closed: no new needs or votes.", "success")
+    return redirect(url_for("needs.manage_capture", breakout_id=breakout.id))
+
+
+@bp.route("/manage/breakouts/<int:breakout_id>/unlock", methods=["POST"])
+@role_required(Role.facilitator)
+def manage_unlock(breakout_id: int):
+    """Open a closed breakout again."""
+    breakout = _facilitated(breakout_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    needs.unlock_breakout(session=get_session(), breakout=breakout)
+    flash("The breakout is open again.", "success")
+    return redirect(url_for("needs.manage_capture", breakout_id=breakout.id))
