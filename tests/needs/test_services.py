@@ -9,6 +9,7 @@ from tests import factories
 from workshops.events import registration as reg
 from workshops.events.models import Breakout, BreakoutFacilitator
 from workshops.needs import services as needs
+from workshops.needs import similarity
 from workshops.needs.models import Need, Vote
 
 
@@ -90,6 +91,7 @@ def test_logging_stores_the_need_and_raises_the_board_version(ctx, db, breakout,
     assert created
     assert (need.stated_by_id, need.captured_by_id, need.version) == (attendee.id, None, 1)
     assert _version(db, breakout) == before + 1
+    assert similarity.is_current(db.get(Need, need.id).similarity_vector)  # ready for suggestions
 
 
 def test_the_same_submission_twice_is_stored_once(ctx, db, breakout, attendee):
@@ -124,7 +126,10 @@ def test_a_facilitator_captures_for_a_speaker(ctx, db, breakout, attendee, facil
 
 def test_a_stale_edit_is_refused_and_the_version_rises_once_per_save(ctx, db, breakout, attendee):
     need, _ = needs.log_need(session=db, breakout=breakout, values=_values(), author=attendee)
+    first_vector = need.similarity_vector
     needs.edit_need(session=db, need=need, values=_values(title="First edit"), expected_version=1)
+    db.rollback()
+    assert db.get(Need, need.id).similarity_vector != first_vector  # the suggestion vector follows the text
     with pytest.raises(needs.StaleNeed) as stale:
         needs.edit_need(session=db, need=need, values=_values(title="Based on the old text"), expected_version=1)
     assert stale.value.current.title == "First edit"

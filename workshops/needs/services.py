@@ -28,6 +28,7 @@ from workshops.events.models import (
     RegistrationState,
     SeatState,
 )
+from workshops.needs import similarity
 from workshops.needs.models import Need, NeedState, Vote
 from workshops.timeutil import utcnow
 
@@ -175,6 +176,7 @@ def log_need(
         if existing is not None:
             return existing, False
     capturing = speaker is not None or bool(speaker_name)
+    vector = similarity.represent(values.title, values.statement, values.context)  # before the lock: ~50 ms
 
     def change(locked: Breakout) -> Need:
         _refuse_if_locked(locked)
@@ -184,6 +186,7 @@ def log_need(
             stated_by_name=speaker_name if capturing and speaker is None else "",
             captured_by_id=author.id if capturing else None,
             idempotency_key=idempotency_key or None,
+            similarity_vector=vector,
             **vars(values),
         )
         session.add(need)
@@ -206,6 +209,7 @@ def _by_key(session: Session, key: str) -> Need | None:
 
 def edit_need(*, session: Session, need: Need, values: NeedInput, expected_version: int) -> Need:
     """Save changes to a need, unless someone else saved it since ``expected_version`` was read."""
+    vector = similarity.represent(values.title, values.statement, values.context)
 
     def change(locked: Breakout) -> Need:
         _refuse_if_locked(locked)
@@ -214,6 +218,7 @@ def edit_need(*, session: Session, need: Need, values: NeedInput, expected_versi
             raise StaleNeed(current)
         for item in fields(NeedInput):
             setattr(current, item.name, getattr(values, item.name))
+        current.similarity_vector = vector
         current.updated_at = utcnow()
         session.flush()
         return current
