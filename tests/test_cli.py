@@ -56,7 +56,8 @@ def test_seed_demo_is_idempotent(app, db):
     assert "8 clusters, 3 domains, 3 accounts, 6 test beds, 16 people, 4 workshops" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert (
-        "0 clusters, 0 domains, 0 accounts, 0 test beds, 0 people, 0 workshops, 0 registrations added" in second.output
+        "0 clusters, 0 domains, 0 accounts, 0 test beds, 0 people, 0 workshops, 0 registrations, 0 needs added"
+        in second.output
     )
 
     assert len(db.exec(select(Cluster)).all()) == 8
@@ -115,3 +116,18 @@ def test_demo_has_a_past_series_and_an_open_upcoming_one_with_a_waiting_list(app
     assert "Full: waiting list" in page
     assert 'href="/workshops/securit-workshop-open-call-2/register"' in page
     assert "SecurIT workshop: needs for Open Call 2" in client.get("/").get_data(as_text=True)
+
+
+def test_demo_has_needs_with_votes_in_the_past_breakouts(app, db, organiser_client):
+    from workshops.needs.models import Need, Vote
+    from workshops.needs.similarity import is_current
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    needs = db.exec(select(Need)).all()
+    assert len(needs) >= 30
+    assert len({n.breakout_id for n in needs}) == 6
+    assert all(is_current(n.similarity_vector) for n in needs)
+    assert len(db.exec(select(Vote)).all()) > 20
+    page = organiser_client.get(f"/b/{needs[0].breakout.code}").get_data(as_text=True)
+    assert needs[0].title in page
+    assert "This breakout is closed" in page

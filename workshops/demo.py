@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from workshops.auth import services as accounts
 from workshops.auth.models import OrganisationType, Role
 from workshops.events.demo import seed_workshops
+from workshops.needs.demo import seed_needs
 from workshops.programme.models import Cluster, Domain
 
 DEMO_PASSWORD = "demo-password-2021"  # noqa: S105  # nosec B105 - published demo log-in, local use only
@@ -97,4 +98,5 @@ def seed_demo(*, session: Session) -> str:
         accounts.create_user(session=session, email=email, password=DEMO_PASSWORD, profile=profile, role=role)
         added["accounts"] += 1
     added.update(seed_workshops(session=session, clusters=clusters))
+    added["needs"] = seed_needs(session=session)
     return "Demo data loaded: " + ", ".join(f"{count} {what}" for what, count in added.items()) + " added."

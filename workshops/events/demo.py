@@ -219,7 +219,7 @@ def _past_workshop(session, spec, clusters, test_beds, people, facilitator, adde
             domain_id=test_beds[test_bed].domain_id,
             starts_at=start + timedelta(hours=hour),
             ends_at=start + timedelta(hours=hour + length),
-            room=f"Room {len(breakouts) + 1}",
+            room=f"Salle {len(breakouts) + 1}",
             capacity=20,
         )
         breakout.facilitators = [facilitator]
