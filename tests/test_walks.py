@@ -19,6 +19,7 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 ACCESS = {
     "/me": "participant",
     "/me/password": "participant",
+    "/me/needs": "participant",
     "/me/registrations": "participant",
     "/me/registrations/<int:registration_id>": "participant",
     "/me/registrations/<int:registration_id>/mode": "participant",
@@ -47,6 +48,8 @@ ACCESS = {
     "/manage/domains/new": "organiser",
     "/manage/domains/<int:domain_id>/edit": "organiser",
     "/manage/breakouts/<int:breakout_id>/capture": "facilitator",
+    "/manage/needs/<int:need_id>/dismiss": "facilitator",
+    "/manage/needs/<int:need_id>/reopen": "facilitator",
     "/manage/breakouts/<int:breakout_id>/lock": "facilitator",
     "/manage/breakouts/<int:breakout_id>/unlock": "facilitator",
     "/manage/workshops/<int:workshop_id>/attendees": "facilitator",

@@ -211,3 +211,40 @@ def test_needs_are_shown_escaped(attendee_client, breakout):
     page = attendee_client.get(f"/b/{breakout.code}").get_data(as_text=True)
     assert "<script>alert(1)" not in page
     assert "&#34;&gt;&lt;script&gt;" in page
+
+
+def test_a_facilitator_dismisses_with_a_reason_and_the_author_reads_it(console, attendee_client, db, breakout):
+    _log(attendee_client, breakout)
+    need = db.exec(select(Need)).one()
+    token = csrf_token(attendee_client, f"/b/{breakout.code}")
+    attendee_client.post(f"/needs/{need.id}/vote", data={"csrf_token": token})
+    capture = f"/manage/breakouts/{breakout.id}/capture"
+    refused = post_form(console, f"/manage/needs/{need.id}/dismiss", {"reason": ""}, form_url=capture)
+    assert refused.status_code == 302
+    db.rollback()
+    assert db.get(Need, need.id).state == "open"
+    post_form(console, f"/manage/needs/{need.id}/dismiss", {"reason": "Out of the programme's scope"}, form_url=capture)
+    db.rollback()
+    assert (db.get(Need, need.id).state, db.get(Need, need.id).dismissed_reason) == (
+        "dismissed",
+        "Out of the programme's scope",
+    )
+    assert db.exec(select(Vote)).all() == []  # the vote is given back
+    assert NEED["title"] not in attendee_client.get(f"/b/{breakout.code}/board").get_data(as_text=True)
+    mine = attendee_client.get("/me/needs").get_data(as_text=True)
+    assert "Dismissed" in mine
+    assert "Out of the programme&#39;s scope" in mine
+    post_form(console, f"/manage/needs/{need.id}/reopen", form_url=capture)
+    db.rollback()
+    assert db.get(Need, need.id).state == "open"
+
+
+def test_only_the_breakouts_facilitators_dismiss(attendee_client, facilitator_client, db, breakout):
+    _log(attendee_client, breakout)
+    need = db.exec(select(Need)).one()
+    token = csrf_token(facilitator_client, "/me")
+    response = facilitator_client.post(f"/manage/needs/{need.id}/dismiss", data={"csrf_token": token, "reason": "x"})
+    assert response.status_code == 404
+    token = csrf_token(attendee_client, "/me")
+    attempt = attendee_client.post(f"/manage/needs/{need.id}/dismiss", data={"csrf_token": token, "reason": "x"})
+    assert attempt.status_code == 403

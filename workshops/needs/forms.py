@@ -95,3 +95,13 @@ class VotesForm(FlaskForm):
     """Set how many votes each attendee has in the breakout."""
 
     votes_per_person = IntegerField("Votes per attendee", validators=[NumberRange(0, 20)])
+
+
+class DismissForm(FlaskForm):
+    """Dismiss a need with a reason."""
+
+    reason = StringField(
+        "Reason",
+        validators=[DataRequired("Say why."), Length(max=max_length(Need, "dismissed_reason"))],
+        filters=[strip],
+    )

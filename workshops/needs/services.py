@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
@@ -291,3 +292,52 @@ def unlock_breakout(*, session: Session, breakout: Breakout) -> None:
         locked.locked_at = None
 
     _with_breakout_locked(session, breakout.id, change)
+
+
+# --- Dismissing -----------------------------------------------------------------------------------
+
+
+def dismiss_need(*, session: Session, need: Need, reason: str) -> None:
+    """Set a need aside with the reason its author will read; it leaves the board and gives back its votes."""
+    if not reason.strip():
+        raise NeedError("Say why the need is dismissed: its author will read it.")
+
+    def change(locked: Breakout) -> None:
+        current = session.get(Need, need.id)
+        if current.state != NeedState.open:
+            raise NeedError("Only an open need can be dismissed.")
+        current.state = NeedState.dismissed.value
+        current.dismissed_reason = reason.strip()
+        current.updated_at = utcnow()
+        for ballot in list(current.votes):
+            session.delete(ballot)
+        session.flush()
+
+    _with_breakout_locked(session, need.breakout_id, change)
+
+
+def reopen_need(*, session: Session, need: Need) -> None:
+    """Put a dismissed need back on the board."""
+
+    def change(locked: Breakout) -> None:
+        current = session.get(Need, need.id)
+        if current.state != NeedState.dismissed:
+            raise NeedError("Only a dismissed need can be reopened.")
+        current.state = NeedState.open.value
+        current.dismissed_reason = ""
+        current.updated_at = utcnow()
+        session.flush()
+
+    _with_breakout_locked(session, need.breakout_id, change)
+
+
+def needs_of(session: Session, user: User) -> list[Need]:
+    """The needs a person stated or that were captured for them, newest first, with their breakouts."""
+    return list(
+        session.exec(
+            select(Need)
+            .where(Need.stated_by_id == user.id)
+            .order_by(Need.created_at.desc(), Need.id.desc())
+            .options(selectinload(Need.breakout).selectinload(Breakout.workshop))
+        )
+    )

@@ -16,7 +16,7 @@ from workshops.db import get_session
 from workshops.events.models import Breakout, TestBed
 from workshops.needs import bp, queries
 from workshops.needs import services as needs
-from workshops.needs.forms import NeedForm, SpeakerFields
+from workshops.needs.forms import DismissForm, NeedForm, SpeakerFields
 from workshops.needs.models import Need
 
 #: How the board's own requests say they want a fragment or no redirect.
@@ -230,7 +230,10 @@ def manage_capture(breakout_id: int):
             }
             flash(f"Captured: {need.title}", "success")
             return redirect(url_for("needs.manage_capture", breakout_id=breakout.id))
-    return _page("needs/capture.html", breakout, standing, form=form, attendees=attendees)
+    dismissed = session.exec(
+        select(Need).where(Need.breakout_id == breakout.id, Need.state == "dismissed").order_by(Need.id)
+    ).all()
+    return _page("needs/capture.html", breakout, standing, form=form, attendees=attendees, dismissed=dismissed)
 
 
 @bp.route("/manage/breakouts/<int:breakout_id>/lock", methods=["POST"])
@@ -255,3 +258,49 @@ def manage_unlock(breakout_id: int):
     needs.unlock_breakout(session=get_session(), breakout=breakout)
     flash("The breakout is open again.", "success")
     return redirect(url_for("needs.manage_capture", breakout_id=breakout.id))
+
+
+def _facilitated_need(need_id: int) -> Need:
+    need = get_session().get(Need, need_id)
+    if need is None or not needs.facilitates(get_session(), current_user, need.breakout):
+        abort(404)
+    return need
+
+
+@bp.route("/manage/needs/<int:need_id>/dismiss", methods=["POST"])
+@role_required(Role.facilitator)
+def manage_dismiss(need_id: int):
+    """Set a need aside, with the reason its author will read."""
+    need = _facilitated_need(need_id)
+    form = DismissForm()
+    if not form.validate_on_submit():
+        flash("Say why the need is dismissed: its author will read it.", "error")
+    else:
+        try:
+            needs.dismiss_need(session=get_session(), need=need, reason=form.reason.data)
+        except needs.NeedError as refused:
+            flash(str(refused), "error")
+        else:
+            flash(f"Dismissed: {need.title}", "success")
+    return redirect(url_for("needs.manage_capture", breakout_id=need.breakout_id))
+
+
+@bp.route("/manage/needs/<int:need_id>/reopen", methods=["POST"])
+@role_required(Role.facilitator)
+def manage_reopen(need_id: int):
+    """Put a dismissed need back on the board."""
+    need = _facilitated_need(need_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        needs.reopen_need(session=get_session(), need=need)
+    except needs.NeedError as refused:
+        flash(str(refused), "error")
+    return redirect(url_for("needs.manage_capture", breakout_id=need.breakout_id))
+
+
+@bp.route("/me/needs")
+@login_required
+def my_needs():
+    """What became of each need the person stated: on the board, merged, or dismissed with the reason."""
+    return render_template("needs/my_needs.html", needs=needs.needs_of(get_session(), current_user))
