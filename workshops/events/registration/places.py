@@ -32,26 +32,32 @@ class Outcome:
     promoted_seats: list[BreakoutSeat] = field(default_factory=list)
 
 
-def confirmed_in_mode(session: Session, workshop: Workshop, mode: str) -> int:
-    """How many registrations of the attendance mode are confirmed."""
+def in_mode(session: Session, workshop: Workshop, mode: str, state: RegistrationState) -> int:
+    """How many registrations of the attendance mode are in ``state`` (confirmed, or waiting)."""
     return session.exec(
         select(func.count())
         .select_from(Registration)
-        .where(
-            Registration.workshop_id == workshop.id,
-            Registration.mode == mode,
-            Registration.state == RegistrationState.confirmed,
-        )
+        .where(Registration.workshop_id == workshop.id, Registration.mode == mode, Registration.state == state)
     ).one()
+
+
+def in_breakout(session: Session, breakout: Breakout, state: SeatState) -> int:
+    """How many seats of the breakout are in ``state`` (confirmed, or waited for)."""
+    return session.exec(
+        select(func.count())
+        .select_from(BreakoutSeat)
+        .where(BreakoutSeat.breakout_id == breakout.id, BreakoutSeat.state == state)
+    ).one()
+
+
+def confirmed_in_mode(session: Session, workshop: Workshop, mode: str) -> int:
+    """How many registrations of the attendance mode are confirmed."""
+    return in_mode(session, workshop, mode, RegistrationState.confirmed)
 
 
 def confirmed_in_breakout(session: Session, breakout: Breakout) -> int:
     """How many seats of the breakout are confirmed."""
-    return session.exec(
-        select(func.count())
-        .select_from(BreakoutSeat)
-        .where(BreakoutSeat.breakout_id == breakout.id, BreakoutSeat.state == SeatState.confirmed)
-    ).one()
+    return in_breakout(session, breakout, SeatState.confirmed)
 
 
 def mode_queue(session: Session, workshop: Workshop, mode: str) -> list[Registration]:
@@ -80,28 +86,6 @@ def breakout_queue(session: Session, breakout: Breakout) -> list[BreakoutSeat]:
     )
 
 
-def waiting_in_mode(session: Session, workshop: Workshop, mode: str) -> int:
-    """How many registrations wait for a place in the mode."""
-    return session.exec(
-        select(func.count())
-        .select_from(Registration)
-        .where(
-            Registration.workshop_id == workshop.id,
-            Registration.mode == mode,
-            Registration.state == RegistrationState.waitlisted,
-        )
-    ).one()
-
-
-def waiting_in_breakout(session: Session, breakout: Breakout) -> int:
-    """How many seats of the breakout are waited for."""
-    return session.exec(
-        select(func.count())
-        .select_from(BreakoutSeat)
-        .where(BreakoutSeat.breakout_id == breakout.id, BreakoutSeat.state == SeatState.waitlisted)
-    ).one()
-
-
 def has_room(capacity: int | None, taken: int) -> bool:
     """Whether a place is free (``None`` means no limit)."""
     return capacity is None or taken < capacity
@@ -122,7 +106,9 @@ def place_in_mode(session: Session, workshop: Workshop, registration: Registrati
         registration.state = RegistrationState.confirmed.value
         registration.waitlist_position = None
     else:
-        position = waiting_in_mode(session, workshop, registration.mode) + 1  # counted before joining
+        position = (
+            in_mode(session, workshop, registration.mode, RegistrationState.waitlisted) + 1
+        )  # counted before joining
         registration.state = RegistrationState.waitlisted.value
         registration.waitlist_position = position
     session.add(registration)
@@ -138,7 +124,7 @@ def place_in_breakout(session: Session, seat: BreakoutSeat) -> None:
         seat.state = SeatState.confirmed.value
         seat.waitlist_position = None
     else:
-        position = waiting_in_breakout(session, seat.breakout) + 1  # counted before joining
+        position = in_breakout(session, seat.breakout, SeatState.waitlisted) + 1  # counted before joining
         seat.state = SeatState.waitlisted.value
         seat.waitlist_position = position
     session.add(seat)
