@@ -52,6 +52,8 @@ ACCESS = {
     "/manage/needs/<int:need_id>/reopen": "facilitator",
     "/manage/breakouts/<int:breakout_id>/lock": "facilitator",
     "/manage/breakouts/<int:breakout_id>/unlock": "facilitator",
+    "/manage/breakouts/<int:breakout_id>/board": "facilitator",
+    "/manage/needs/merge": "facilitator",
     "/manage/workshops/<int:workshop_id>/attendees": "facilitator",
     "/manage/workshops/<int:workshop_id>/attendees.csv": "facilitator",
     "/manage/workshops/<int:workshop_id>/check-in": "facilitator",

@@ -34,6 +34,8 @@ LOGIN_FAILURES_PER_ADDRESS = "50 per 15 minutes"
 SIGNUP_PER_ADDRESS = "10 per hour"
 MAIL_REQUESTS_PER_ADDRESS = "10 per hour"
 MAIL_REQUESTS_PER_ACCOUNT = "5 per hour"
+#: Similar-need look-ups as someone types (the form asks after a pause in typing, not at each key).
+SIMILAR_PER_ACCOUNT = "120 per minute"
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
@@ -67,6 +69,13 @@ def init_app(app: Flask) -> None:
 def form_email() -> str:
     """Rate-limit key: the e-mail address a form names, normalised, so each account has its own count."""
     return "email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def account_key() -> str:
+    """Rate-limit key: the account logged in (routes that use it require a log-in)."""
+    from flask_login import current_user
+
+    return f"account:{current_user.get_id()}"
 
 
 def failed_form(response: Response) -> bool:

@@ -58,8 +58,8 @@ NEED = {
 }
 
 
-def _log(client, breakout, **changes):
-    return post_form(client, f"/b/{breakout.code}", {**NEED, "idempotency_key": "key-1", **changes})
+def _log(client, breakout, headers=None, **changes):
+    return post_form(client, f"/b/{breakout.code}", {**NEED, "idempotency_key": "key-1", **changes}, headers=headers)
 
 
 def test_anonymous_people_log_in_first(client, breakout):
@@ -248,3 +248,21 @@ def test_only_the_breakouts_facilitators_dismiss(attendee_client, facilitator_cl
     token = csrf_token(attendee_client, "/me")
     attempt = attendee_client.post(f"/manage/needs/{need.id}/dismiss", data={"csrf_token": token, "reason": "x"})
     assert attempt.status_code == 403
+
+
+def test_the_page_script_gets_json_and_a_repeat_answers_as_the_first_time(attendee_client, db, breakout):
+    headers = {"X-Requested-With": "fetch"}
+    first = _log(attendee_client, breakout, headers=headers)
+    again = _log(attendee_client, breakout, headers=headers)
+    assert first.status_code == again.status_code == 201
+    need = db.exec(select(Need)).one()
+    assert first.json == {**again.json, "created": True}
+    assert (first.json["id"], first.json["title"], again.json["created"]) == (need.id, NEED["title"], False)
+
+
+def test_the_page_script_gets_the_errors_by_field_and_nothing_is_stored(attendee_client, db, breakout):
+    response = _log(attendee_client, breakout, title="", urgency="7", headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 422
+    assert response.json["errors"]["title"] == ["Give the need a short title."]
+    assert "urgency" in response.json["errors"]
+    assert db.exec(select(Need)).all() == []

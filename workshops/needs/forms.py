@@ -91,12 +91,6 @@ class SpeakerFields(NeedForm):
     field_order = ("speaker", "title", "statement")
 
 
-class VotesForm(FlaskForm):
-    """Set how many votes each attendee has in the breakout."""
-
-    votes_per_person = IntegerField("Votes per attendee", validators=[NumberRange(0, 20)])
-
-
 class DismissForm(FlaskForm):
     """Dismiss a need with a reason."""
 
@@ -104,4 +98,41 @@ class DismissForm(FlaskForm):
         "Reason",
         validators=[DataRequired("Say why."), Length(max=max_length(Need, "dismissed_reason"))],
         filters=[strip],
+    )
+
+
+class EditForm(NeedForm):
+    """Change a need; the version it was read at guards against overwriting someone else's save."""
+
+    version = HiddenField()
+
+    def validate_version(self, field) -> None:
+        """The version comes back from the page: a number, or the form was tampered with."""
+        if not (field.data or "").isdigit():
+            raise ValidationError("Reload the page: the form is incomplete.")
+
+
+class MergeForm(NeedForm):
+    """The need that replaces several: prefilled from them, edited by the facilitator."""
+
+    #: The ids of the needs merged, comma-separated, in the order chosen (the first gives the breakout).
+    needs = HiddenField()
+
+
+class BoardSettingsForm(FlaskForm):
+    """Who sees the board, and how many votes each attendee has."""
+
+    board_visibility = RadioField(
+        "Who sees the board",
+        choices=options(
+            [
+                ("attendees", "The attendees and the facilitators"),
+                ("facilitators", "The facilitators only (attendees still log their needs)"),
+            ]
+        ),
+    )
+    votes_per_person = IntegerField(
+        "Votes per attendee",
+        validators=[DataRequired("Give a number of votes."), NumberRange(1, 20, "Between 1 and 20.")],
+        render_kw={"min": 1, "max": 20, "inputmode": "numeric"},
     )

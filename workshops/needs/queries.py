@@ -23,6 +23,8 @@ class BoardEntry:
     need: Need
     votes: int
     mine: bool
+    #: How many needs this one merges (0 for a need as stated).
+    merged_from: int = 0
 
 
 def board(session: Session, breakout: Breakout, viewer: User, standing: Standing, sort: str) -> list[BoardEntry]:
@@ -43,12 +45,22 @@ def board(session: Session, breakout: Breakout, viewer: User, standing: Standing
     mine = set(
         session.exec(select(Vote.need_id).where(Vote.breakout_id == breakout.id, Vote.user_id == viewer.id)).all()
     )
-    entries = [BoardEntry(need=n, votes=counts.get(n.id, 0), mine=n.id in mine) for n in needs]
+    merges = _merged_counts(session, breakout)
+    entries = [
+        BoardEntry(need=n, votes=counts.get(n.id, 0), mine=n.id in mine, merged_from=merges.get(n.id, 0)) for n in needs
+    ]
     if sort == "votes":
         entries.sort(key=lambda e: (-e.votes, -e.need.id))
     else:
         entries.sort(key=lambda e: -e.need.id)
     return entries
+
+
+def _merged_counts(session: Session, breakout: Breakout) -> dict[int, int]:
+    """For each need of the breakout that merges others, how many it merges."""
+    merged = select(Need.merged_into_id, func.count()).where(Need.merged_into_id.is_not(None))
+    target = select(Need.id).where(Need.breakout_id == breakout.id).scalar_subquery()
+    return dict(session.exec(merged.where(Need.merged_into_id.in_(target)).group_by(Need.merged_into_id)).all())
 
 
 def attendees_of(session: Session, breakout: Breakout) -> list[User]:

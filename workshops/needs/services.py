@@ -16,10 +16,10 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshops.auth.models import Role, User
-from workshops.db import write_transaction
+from workshops.db import max_length, write_transaction
 from workshops.events.models import (
     BoardVisibility,
     Breakout,
@@ -30,7 +30,7 @@ from workshops.events.models import (
     SeatState,
 )
 from workshops.needs import similarity
-from workshops.needs.models import Need, NeedState, Vote
+from workshops.needs.models import Need, NeedState, Sensitivity, Vote
 from workshops.timeutil import utcnow
 
 T = TypeVar("T")
@@ -341,3 +341,131 @@ def needs_of(session: Session, user: User) -> list[Need]:
             .options(selectinload(Need.breakout).selectinload(Breakout.workshop))
         )
     )
+
+
+# --- Reading one need ---------------------------------------------------------------------------
+
+
+def may_read(session: Session, user: User, need: Need) -> bool:
+    """Whether a person may open a need's page (anyone else gets a 404).
+
+    Its author always; whoever sees its board (``internal`` ones: its facilitators and organisers);
+    facilitators of other breakouts too, as they get it among the similar needs, unless it is
+    ``internal``.
+    """
+    if not user.is_authenticated:
+        return False
+    if need.stated_by_id == user.id:
+        return True
+    place = standing(session, user, need.breakout)
+    if need.sensitivity == Sensitivity.internal:
+        return place.sees_internal
+    return place.sees_board or user.has_role(Role.facilitator)
+
+
+def may_edit(session: Session, user: User, need: Need) -> bool:
+    """Its facilitators and organisers; its author while it is open and the breakout is not closed."""
+    if facilitates(session, user, need.breakout):
+        return True
+    return need.stated_by_id == user.id and need.state == NeedState.open and need.breakout.locked_at is None
+
+
+# --- Merging ------------------------------------------------------------------------------------
+
+_STRICTEST_FIRST = (Sensitivity.internal, Sensitivity.anonymous, Sensitivity.public)
+
+
+def merged_values(originals: list[Need]) -> NeedInput:
+    """A first draft of the need that merges ``originals``: the facilitator edits it before saving."""
+
+    def joined(name: str) -> str:
+        texts = list(dict.fromkeys(getattr(need, name).strip() for need in originals if getattr(need, name).strip()))
+        return "\n\n".join(texts)[: max_length(Need, name)]
+
+    def common(name: str, otherwise):
+        values = {getattr(need, name) for need in originals}
+        return values.pop() if len(values) == 1 else otherwise
+
+    first = originals[0]
+    sensitivities = {need.sensitivity for need in originals}
+    tags = dict.fromkeys(tag for need in originals for tag in need.tag_list)
+    return NeedInput(
+        title=first.title,
+        statement=first.statement,
+        context=joined("context"),
+        desired_outcome=joined("desired_outcome"),
+        affected=joined("affected"),
+        constraints=joined("constraints"),
+        urgency=max(need.urgency for need in originals),
+        domain_id=first.domain_id,
+        test_bed_id=common("test_bed_id", None),
+        organisation=common("organisation", ""),
+        organisation_type=common("organisation_type", "other"),
+        country=common("country", ""),
+        tags=", ".join(tags)[: max_length(Need, "tags")],
+        sensitivity=next(s.value for s in _STRICTEST_FIRST if s in sensitivities),
+    )
+
+
+def may_merge(session: Session, user: User, originals: list[Need]) -> bool:
+    """Organisers, or a facilitator of every breakout involved."""
+    breakouts = {need.breakout_id: need.breakout for need in originals}
+    return all(facilitates(session, user, breakout) for breakout in breakouts.values())
+
+
+def merge_needs(*, session: Session, originals: list[Need], values: NeedInput, author: User) -> Need:
+    """Merge two or more open needs into a new one, in the breakout of the first.
+
+    The originals stay, readable, marked as merged into the new need; their votes carry over: each
+    voter keeps one vote on the new need, and gets back any other vote they had given to the
+    originals. Every breakout involved is locked (in id order, so two merges cannot deadlock) and
+    its board version raised.
+    """
+    ids = list(dict.fromkeys(need.id for need in originals))
+    if len(ids) < 2:
+        raise NeedError("Choose at least two needs to merge.")
+    target_id = originals[0].breakout_id
+    vector = similarity.represent(values.title, values.statement, values.context)
+    with write_transaction(session):
+        breakout_ids = sorted({need.breakout_id for need in originals})
+        statement = select(Breakout).where(col(Breakout.id).in_(breakout_ids)).order_by(Breakout.id)
+        if session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        for breakout in session.exec(statement.execution_options(populate_existing=True)):
+            _refuse_if_locked(breakout)
+        current = list(
+            session.exec(
+                select(Need).where(col(Need.id).in_(ids)).execution_options(populate_existing=True).order_by(Need.id)
+            )
+        )
+        if len(current) != len(ids) or any(need.state != NeedState.open for need in current):
+            raise NeedError("One of these needs was merged or dismissed meanwhile: choose again.")
+        merged = Need(breakout_id=target_id, captured_by_id=author.id, similarity_vector=vector, **vars(values))
+        session.add(merged)
+        session.flush()
+        voters = set()
+        for ballot in session.exec(select(Vote).where(col(Vote.need_id).in_(ids)).order_by(Vote.created_at, Vote.id)):
+            if ballot.user_id not in voters:
+                voters.add(ballot.user_id)
+                session.add(Vote(need_id=merged.id, user_id=ballot.user_id, breakout_id=target_id))
+            session.delete(ballot)
+        now = utcnow()
+        for need in current:
+            need.state = NeedState.merged.value
+            need.merged_into_id = merged.id
+            need.updated_at = now
+        session.execute(
+            update(Breakout).where(col(Breakout.id).in_(breakout_ids)).values(board_version=Breakout.board_version + 1)
+        )
+        session.flush()
+        return merged
+
+
+def set_board(*, session: Session, breakout: Breakout, visibility: str, votes_per_person: int) -> None:
+    """Change who sees the board and how many votes each attendee has (votes already given stay)."""
+
+    def change(locked: Breakout) -> None:
+        locked.board_visibility = BoardVisibility(visibility).value
+        locked.votes_per_person = votes_per_person
+
+    _with_breakout_locked(session, breakout.id, change)

@@ -137,14 +137,24 @@ class SimilarityIndex:
         """How many candidates the index holds."""
         return len(self.ids)
 
-    def search(self, query: bytes, limit: int = SUGGESTIONS, exclude: Iterable[int] = ()) -> list[tuple[int, float]]:
+    def search(
+        self,
+        query: bytes,
+        limit: int = SUGGESTIONS,
+        exclude: Iterable[int] = (),
+        allowed: np.ndarray | None = None,
+    ) -> list[tuple[int, float]]:
         """The candidates most similar to a query representation, best first, as ``(id, score)``.
 
         The score is higher for closer needs; it is comparable within one look-up only. Needs in
-        ``exclude`` (say, the need being edited) are left out of the candidates altogether.
+        ``exclude`` (say, the need being edited), and those whose entry in the boolean array
+        ``allowed`` (one per candidate, in order) is false, are left out of the candidates
+        altogether, as if the index did not hold them.
         """
         query_vector = decode(query)
         left_out = np.isin(self.ids, np.fromiter(exclude, dtype=np.int64))
+        if allowed is not None:
+            left_out |= ~allowed
         available = len(self.ids) - int(left_out.sum())
         if limit <= 0 or available < 1:
             return []

@@ -16,11 +16,30 @@ from workshops.db import get_session
 from workshops.events.models import Breakout, TestBed
 from workshops.needs import bp, queries
 from workshops.needs import services as needs
-from workshops.needs.forms import DismissForm, NeedForm, SpeakerFields
+from workshops.needs.forms import BoardSettingsForm, DismissForm, NeedForm, SpeakerFields
 from workshops.needs.models import Need
 
 #: How the board's own requests say they want a fragment or no redirect.
 FETCH_HEADER = "X-Requested-With"
+
+
+def _fetched() -> bool:
+    """Whether the page's script sent the request (it wants JSON, not a page or a redirect)."""
+    return bool(request.headers.get(FETCH_HEADER))
+
+
+def _saved(need: Need, created: bool, message: str, redirect_to: str):
+    """After a need is stored: a redirect for a form, JSON for the script (the same answer for a repeat)."""
+    if _fetched():
+        return {"saved": True, "created": created, "id": need.id, "title": need.title, "message": message}, 201
+    flash(message if created else "This need was already saved.", "success")
+    return redirect(redirect_to)
+
+
+def _refused(form):
+    """A form refused by the script's request: the errors by field, and those of the form as a whole."""
+    errors = {name: list(messages) for name, messages in form.errors.items() if name}
+    return {"saved": False, "errors": errors, "form_errors": list(form.form_errors)}, 422
 
 
 def _load(code: str):
@@ -95,8 +114,10 @@ def breakout(code: str):
         except needs.NeedError as refused:
             form.form_errors.append(str(refused))
         else:
-            flash(f"Your need “{need.title}” is saved." if created else "This need was already saved.", "success")
-            return redirect(url_for("needs.breakout", code=code))
+            message = f"Your need “{need.title}” is saved."
+            return _saved(need, created, message, url_for("needs.breakout", code=code))
+    if request.method == "POST" and _fetched():
+        return _refused(form)
     return _page("needs/breakout.html", breakout, standing, form=form)
 
 
@@ -113,6 +134,7 @@ def _page(template: str, breakout: Breakout, standing, **context):
         etag=_etag(breakout, standing, sort),
         votes_left=breakout.votes_per_person - needs.votes_used(get_session(), current_user, breakout),
         post_form=PostForm(),
+        similar_url=url_for("needs.similar", code=breakout.code),
         **context,
     )
 
@@ -210,7 +232,7 @@ def manage_capture(breakout_id: int):
         values = _values(form)
         values.country = speaker.country if speaker else ""
         try:
-            need, _created = needs.log_need(
+            need, created = needs.log_need(
                 session=session,
                 breakout=breakout,
                 values=values,
@@ -228,12 +250,44 @@ def manage_capture(breakout_id: int):
                 "organisation": form.organisation.data,
                 "organisation_type": form.organisation_type.data,
             }
-            flash(f"Captured: {need.title}", "success")
-            return redirect(url_for("needs.manage_capture", breakout_id=breakout.id))
+            return _saved(
+                need, created, f"Captured: {need.title}", url_for("needs.manage_capture", breakout_id=breakout.id)
+            )
+    if request.method == "POST" and _fetched():
+        return _refused(form)
     dismissed = session.exec(
         select(Need).where(Need.breakout_id == breakout.id, Need.state == "dismissed").order_by(Need.id)
     ).all()
-    return _page("needs/capture.html", breakout, standing, form=form, attendees=attendees, dismissed=dismissed)
+    settings = BoardSettingsForm(obj=breakout, formdata=None)
+    return _page(
+        "needs/capture.html",
+        breakout,
+        standing,
+        form=form,
+        attendees=attendees,
+        dismissed=dismissed,
+        settings=settings,
+    )
+
+
+@bp.route("/manage/breakouts/<int:breakout_id>/board", methods=["POST"])
+@role_required(Role.facilitator)
+def manage_board(breakout_id: int):
+    """Set who sees the board and how many votes each attendee has."""
+    breakout = _facilitated(breakout_id)
+    settings = BoardSettingsForm()
+    if settings.validate_on_submit():
+        needs.set_board(
+            session=get_session(),
+            breakout=breakout,
+            visibility=settings.board_visibility.data,
+            votes_per_person=settings.votes_per_person.data,
+        )
+        flash("The board settings are saved.", "success")
+    else:
+        problems = "; ".join(message for messages in settings.errors.values() for message in messages)
+        flash(f"The board settings were not saved: {problems}", "error")
+    return redirect(url_for("needs.manage_capture", breakout_id=breakout.id, _anchor="board-settings"))
 
 
 @bp.route("/manage/breakouts/<int:breakout_id>/lock", methods=["POST"])

@@ -1,0 +1,187 @@
+"""One need: its page, its editing (with the conflict view), merging needs, and similar needs."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, select
+
+from workshops.access import role_required
+from workshops.auth.models import Role
+from workshops.db import get_session
+from workshops.needs import bp, suggestions
+from workshops.needs import services as needs
+from workshops.needs.forms import EditForm, MergeForm
+from workshops.needs.models import URGENCY_WORDS, Need, Vote
+from workshops.needs.views import _load, _test_beds, _values
+from workshops.security import SIMILAR_PER_ACCOUNT, account_key, limiter
+
+#: How much of each suggested need's statement the form shows.
+EXCERPT = 240
+
+
+def _readable(need_id: int) -> Need:
+    need = get_session().get(Need, need_id)
+    if need is None or not needs.may_read(get_session(), current_user, need):
+        abort(404)
+    return need
+
+
+@bp.route("/needs/<int:need_id>")
+@login_required
+def need(need_id: int):
+    """A need in full: what it became (merged into another, dismissed), or the needs it merges."""
+    need = _readable(need_id)
+    session = get_session()
+    originals = list(
+        session.exec(
+            select(Need).where(Need.merged_into_id == need.id).order_by(Need.id).options(selectinload(Need.stated_by))
+        )
+    )
+    originals = [o for o in originals if needs.may_read(session, current_user, o)]
+    votes = len(session.exec(select(Vote.id).where(Vote.need_id == need.id)).all())
+    merged_into = session.get(Need, need.merged_into_id) if need.merged_into_id else None
+    if merged_into is not None and not needs.may_read(session, current_user, merged_into):
+        merged_into = None
+    return render_template(
+        "needs/need.html",
+        need=need,
+        originals=originals,
+        merged_into=merged_into,
+        votes=votes,
+        may_edit=needs.may_edit(session, current_user, need),
+        urgency_words=URGENCY_WORDS,
+        facilitates=needs.facilitates(session, current_user, need.breakout),
+    )
+
+
+@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(need_id: int):
+    """Change a need; a save based on an older version is refused with both versions shown."""
+    need = _readable(need_id)
+    session = get_session()
+    if not needs.may_edit(session, current_user, need):
+        abort(403)
+    form = EditForm(
+        obj=need if request.method == "GET" else None, breakout=need.breakout, test_beds=_test_beds(need.breakout)
+    )
+    if request.method == "GET":
+        form.version.data = str(need.version)
+    current = None
+    if form.validate_on_submit():
+        values = _values(form)
+        values.domain_id, values.country = need.domain_id, need.country
+        try:
+            needs.edit_need(session=session, need=need, values=values, expected_version=int(form.version.data))
+        except needs.StaleNeed as stale:
+            current = stale.current
+            form.version.data = str(current.version)  # saving again now replaces it, knowingly
+            form.form_errors.append(
+                "Someone else saved this need while you were editing it. Their version is shown beside yours: "
+                "bring what you need from it into your text, then save again."
+            )
+        except needs.NeedError as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash("The need is saved.", "success")
+            return redirect(url_for("needs.need", need_id=need.id))
+    return render_template(
+        "needs/edit.html",
+        need=need,
+        form=form,
+        current=current,
+        urgency_words=URGENCY_WORDS,
+        similar_url=url_for("needs.similar", code=need.breakout.code, exclude=need.id),
+    )
+
+
+def _chosen(ids: list[int], *, strict: bool = True) -> list[Need]:
+    """The needs of ``ids`` that the person may read; any other is a 404, or left out with a message."""
+    session = get_session()
+    statement = select(Need).where(col(Need.id).in_(ids)).options(selectinload(Need.breakout))
+    found = {n.id: n for n in session.exec(statement)}
+    chosen = [found[i] for i in ids if i in found and needs.may_read(session, current_user, found[i])]
+    if len(chosen) != len(ids):
+        if strict:
+            abort(404)
+        kept = {n.id for n in chosen}
+        missing = ", ".join(f"#{i}" for i in ids if i not in kept)
+        flash(f"There is no need {missing} that you may merge.", "warning")
+    return chosen
+
+
+def _ids(values: list[str]) -> list[int]:
+    return list(dict.fromkeys(int(v) for v in values if v.strip().isdigit()))
+
+
+@bp.route("/manage/needs/merge", methods=["GET", "POST"])
+@role_required(Role.facilitator)
+def merge():
+    """Merge needs into one: the originals side by side, and the new need prefilled from them."""
+    if request.method == "POST":
+        chosen = _chosen(_ids(request.form.get("needs", "").split(",")))
+    else:
+        ticked = _chosen(_ids(request.args.getlist("need")))
+        typed = request.args.get("add", "").replace(",", " ").replace("#", " ").split()
+        chosen = list({n.id: n for n in ticked + _chosen(_ids(typed), strict=False)}.values())
+    if len(chosen) < 2 and request.method == "GET":
+        flash("Choose at least two needs to merge: tick them on the board.", "warning")
+        return redirect(_back(chosen))
+    session = get_session()
+    if not needs.may_merge(session, current_user, chosen):
+        abort(403)
+    target = chosen[0].breakout
+    if request.method == "POST":
+        form = MergeForm(breakout=target, test_beds=_test_beds(target))
+    else:
+        form = MergeForm(obj=needs.merged_values(chosen), breakout=target, test_beds=_test_beds(target))
+        form.needs.data = ",".join(str(n.id) for n in chosen)
+    if form.validate_on_submit():
+        values = _values(form)
+        values.domain_id = chosen[0].domain_id
+        values.country = needs.merged_values(chosen).country
+        try:
+            merged = needs.merge_needs(session=session, originals=chosen, values=values, author=current_user)
+        except needs.NeedError as refused:
+            form.form_errors.append(str(refused))
+        else:
+            flash(f"{len(chosen)} needs merged into “{merged.title}”.", "success")
+            return redirect(url_for("needs.manage_capture", breakout_id=merged.breakout_id))
+    return render_template("needs/merge.html", form=form, chosen=chosen, target=target)
+
+
+def _back(chosen: list[Need]) -> str:
+    if chosen:
+        return url_for("needs.manage_capture", breakout_id=chosen[0].breakout_id)
+    return url_for("events.my_registrations")
+
+
+@bp.route("/b/<code>/similar")
+@login_required
+@limiter.limit(SIMILAR_PER_ACCOUNT, key_func=account_key)
+def similar(code: str):
+    """Up to five needs like the one being typed, among those the person may read (JSON for the form)."""
+    breakout, standing = _load(code)
+    if not standing.may_log:
+        abort(403)
+    limit = {"title": 160, "statement": 1000, "context": 2000}
+    text = {name: request.args.get(name, "")[:size] for name, size in limit.items()}
+    exclude = tuple(int(v) for v in request.args.getlist("exclude") if v.isdigit())
+    found = suggestions.similar_needs(get_session(), current_user, **text, exclude=exclude)
+    return {"suggestions": [_suggestion(n, breakout) for n in found]}
+
+
+def _suggestion(need: Need, breakout) -> dict:
+    """A similar need as the form lists it; where it was stated when that is another breakout."""
+    here = need.breakout_id == breakout.id
+    statement = need.statement[:EXCERPT] + ("…" if len(need.statement) > EXCERPT else "")
+    return {
+        "id": need.id,
+        "title": need.title,
+        "statement": statement,
+        "where": "this breakout" if here else f"{need.breakout.title} · {need.breakout.workshop.title}",
+        "same_board": here,
+        "url": url_for("needs.need", need_id=need.id),
+    }
