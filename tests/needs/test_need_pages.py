@@ -76,6 +76,8 @@ def test_the_author_reads_and_edits_her_need_and_others_get_404(app, db, breakou
     page = ana_client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert "Drone detection &lt;b&gt;at night&lt;/b&gt;" in page
     assert "Edit the need" in page
+    breakout_page = ana_client.get(f"/b/{breakout.code}").get_data(as_text=True)
+    assert "Your needs here" in breakout_page and f'href="/needs/{need.id}/edit"' in breakout_page
     assert participant_client.get(f"/needs/{need.id}").status_code == 404
     assert participant_client.get(f"/needs/{need.id}/edit").status_code == 404
     assert ana_client.get("/needs/999999").status_code == 404

@@ -3,8 +3,9 @@
 Each process keeps the stored representations of all open needs in memory (1.5 kB each: 30 MB at
 20,000 needs) with what decides who may read them (breakout, sensitivity). A look-up first asks the
 database whether any need changed since (one query on the ``need`` table: how many, and the latest
-change) and, when one did, reads only the needs changed lately. Votes do not change needs, so the
-board of a live breakout does not empty the cache.
+change) and, when one did, reads only the needs changed lately; when the number of open needs then
+disagrees with the database (needs deleted with their breakout, or saved with an old time by the
+demo), it reads them all again. Votes do not change needs, so a live board does not empty the cache.
 
 Who gets which suggestions
     Organisers: every open need. Facilitators: every open need, except the ``internal`` ones of
@@ -69,32 +70,36 @@ class NeedIndex:
             return self._index, self._breakouts, self._internal
 
     def _refresh(self, session: Session, latest: datetime | None) -> None:
-        statement = select(Need.id, Need.breakout_id, Need.sensitivity, Need.state, Need.similarity_vector)
         previous = self._seen[1] if self._seen else None
         if previous is not None and latest is not None and latest >= previous:
-            statement = statement.where(Need.updated_at >= previous - COMMIT_MARGIN)
-        else:  # first use, or needs were deleted with their breakout: read everything
-            self._rows.clear()
-        for need_id, breakout_id, sensitivity, state, vector in session.exec(statement):
-            if state == NeedState.open and similarity.is_current(vector):
-                self._rows[need_id] = _Row(breakout_id, sensitivity == Sensitivity.internal, bytes(vector))
-            else:
-                self._rows.pop(need_id, None)
-        if previous is not None and latest is not None and latest >= previous:
-            self._drop_deleted(session)
+            self._read(session, Need.updated_at >= previous - COMMIT_MARGIN)
+            if self._open_count(session) != len(self._rows):  # needs deleted, or saved with an old time
+                self._read(session, None)
+        else:
+            self._read(session, None)
         ids = sorted(self._rows)
         rows = [self._rows[need_id] for need_id in ids]
         self._index = similarity.SimilarityIndex((need_id, row.vector) for need_id, row in zip(ids, rows, strict=True))
         self._breakouts = np.fromiter((row.breakout_id for row in rows), dtype=np.int64, count=len(rows))
         self._internal = np.fromiter((row.internal for row in rows), dtype=bool, count=len(rows))
 
-    def _drop_deleted(self, session: Session) -> None:
-        """Forget needs deleted since (their breakout or workshop was deleted); rare, so checked by count."""
-        stored = session.exec(select(func.count()).select_from(Need).where(Need.state == NeedState.open)).one()
-        if stored < len(self._rows):
-            kept = set(session.exec(select(Need.id).where(Need.state == NeedState.open)))
-            for need_id in set(self._rows) - kept:
-                del self._rows[need_id]
+    def _read(self, session: Session, changed) -> None:
+        """Read the needs changed lately (``changed`` is the condition), or all of them (``None``)."""
+        statement = select(Need.id, Need.breakout_id, Need.sensitivity, Need.state, Need.similarity_vector)
+        if changed is None:
+            self._rows.clear()
+        else:
+            statement = statement.where(changed)
+        for need_id, breakout_id, sensitivity, state, vector in session.exec(statement):
+            if state == NeedState.open and similarity.is_current(vector):
+                self._rows[need_id] = _Row(breakout_id, sensitivity == Sensitivity.internal, bytes(vector))
+            else:
+                self._rows.pop(need_id, None)
+
+    @staticmethod
+    def _open_count(session: Session) -> int:
+        open_needs = (Need.state == NeedState.open) & col(Need.similarity_vector).is_not(None)
+        return session.exec(select(func.count()).select_from(Need).where(open_needs)).one()
 
 
 _needs = NeedIndex()

@@ -118,7 +118,10 @@ def breakout(code: str):
             return _saved(need, created, message, url_for("needs.breakout", code=code))
     if request.method == "POST" and _fetched():
         return _refused(form)
-    return _page("needs/breakout.html", breakout, standing, form=form)
+    own = get_session().exec(
+        select(Need).where(Need.breakout_id == breakout.id, Need.stated_by_id == current_user.id).order_by(Need.id)
+    )
+    return _page("needs/breakout.html", breakout, standing, form=form, own=list(own))
 
 
 def _page(template: str, breakout: Breakout, standing, **context):
