@@ -1,6 +1,16 @@
 """Workshops: run stakeholder workshops and turn what participants say into an open call."""
 
+# ruff: noqa: E402 - the BLAS thread settings must come before any import that loads NumPy
+
 from __future__ import annotations
+
+import os
+
+# One BLAS thread per process, unless told otherwise, before NumPy loads: the similar-need model's
+# matrix products are small, and servers run one worker per core, so more threads only contend
+# (on a busy two-core machine, the default threads made the model several times slower).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 from flask import Flask
 
