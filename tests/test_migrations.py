@@ -54,3 +54,47 @@ def test_upgrading_keeps_existing_breakouts_with_board_defaults(tmp_path):
         row = connection.execute(text("SELECT board_visibility, votes_per_person, board_version FROM breakout")).one()
     engine.dispose()
     assert tuple(row) == ("attendees", 3, 0)
+
+
+def test_upgrading_gives_stored_needs_their_search_text(tmp_path):
+    from sqlalchemy import text
+
+    from workshops.db import make_engine
+    from workshops.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workshop (slug, title, timezone, starts_at, ends_at, format, venue, online_link, "
+                "description, state, calendar_sequence, created_at, updated_at) VALUES ('w', 'W', 'Europe/Paris', "
+                "'2030-01-01 09:00:00', '2030-01-01 17:00:00', 'on_site', '', '', '', 'draft', 0, "
+                "'2029-01-01 00:00:00', '2029-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO breakout (workshop_id, title, starts_at, ends_at, room, online_room, code, "
+                "board_visibility, votes_per_person, board_version) "
+                "VALUES (1, 'B', '2030-01-01 10:00:00', '2030-01-01 11:00:00', '', '', 'abc', 'attendees', 3, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO need (breakout_id, title, statement, context, desired_outcome, affected, constraints, "
+                "urgency, organisation, organisation_type, country, tags, sensitivity, state, dismissed_reason, "
+                "stated_by_name, version, created_at, updated_at) VALUES (1, 'Résilience du réseau', 'We need it.', "
+                "'', '', '', '', 3, 'Ville de Nice', 'end_user', 'FR', 'Crues', :sensitivity, 'open', '', '', 1, "
+                "'2029-01-01 00:00:00', '2029-01-01 00:00:00')"
+            ),
+            [{"sensitivity": "public"}, {"sensitivity": "anonymous"}],
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT search_text FROM need ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert rows == [
+        " resilience du reseau we need it crues ville de nice",
+        " resilience du reseau we need it crues",  # an anonymous need is not found by its organisation
+    ]

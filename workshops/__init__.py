@@ -28,6 +28,7 @@ from workshops import (
     privacy,
     programme,
     security,
+    usecases,
     weblog,
 )
 from workshops.config import load_config
@@ -73,5 +74,6 @@ def create_app(config: dict | None = None) -> Flask:
     events.init_app(app)
     privacy.init_app(app)
     needs.init_app(app)
+    usecases.init_app(app)
     errors.init_app(app)
     return app

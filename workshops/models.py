@@ -14,6 +14,7 @@ from workshops.events.models import (
 from workshops.needs.models import Need, Vote
 from workshops.privacy.models import PrivacyNotice
 from workshops.programme.models import Cluster, Domain
+from workshops.usecases.models import UseCase, UseCaseComment, UseCaseNeed, UseCaseRevision, UseCaseTemplate
 
 __all__ = [
     "AuditEntry",
@@ -26,6 +27,11 @@ __all__ = [
     "PrivacyNotice",
     "Registration",
     "TestBed",
+    "UseCase",
+    "UseCaseComment",
+    "UseCaseNeed",
+    "UseCaseRevision",
+    "UseCaseTemplate",
     "User",
     "Vote",
     "Workshop",

@@ -165,3 +165,20 @@ def test_a_locked_breakout_takes_no_needs_edits_or_votes(ctx, db, breakout, atte
         needs.edit_need(session=db, need=need, values=_values(title="Late"), expected_version=1)
     needs.unlock_breakout(session=db, breakout=breakout)
     needs.vote(session=db, need=need, user=attendee)
+
+
+def test_a_need_keeps_its_folded_search_text_through_edits(ctx, db, breakout, attendee):
+    need, _ = needs.log_need(
+        session=db,
+        breakout=breakout,
+        values=_values(title="Résilience des réseaux", organisation="Ville de Nice", tags="Crues, Énergie"),
+        author=attendee,
+    )
+    db.expire_all()
+    stored = db.get(Need, need.id).search_text
+    assert stored.startswith(" resilience des reseaux we need analytics")
+    assert stored.endswith(" crues energie ville de nice")
+    values = _values(title="Réseaux", sensitivity="anonymous", organisation="Ville de Nice")
+    needs.edit_need(session=db, need=need, values=values, expected_version=1)
+    db.expire_all()
+    assert "nice" not in db.get(Need, need.id).search_text.split()  # not findable by an anonymous need's organisation

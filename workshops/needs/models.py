@@ -3,13 +3,14 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, Integer, LargeBinary, Text, UniqueConstraint, event
 from sqlmodel import Field, Relationship, SQLModel
 
 from workshops.auth.models import User
 from workshops.db import one_of, utc_field
 from workshops.events.models import Breakout, TestBed
 from workshops.programme.models import Domain
+from workshops.search import search_text
 from workshops.timeutil import utcnow
 
 
@@ -94,6 +95,9 @@ class Need(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
     #: Text representation for the similar-needs look-up, computed when the need is saved.
     similarity_vector: bytes | None = Field(default=None, sa_type=LargeBinary)
+    #: Its text fields folded for the needs explorer's search (see workshops.search); kept up to date
+    #: on every save.
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
     #: Rises with every save; a save based on an older version is refused (optimistic locking).
     version: int = Field(default=1, sa_column=_VERSION)
     created_at: datetime = utc_field(nullable=False, default_factory=utcnow)
@@ -119,6 +123,24 @@ class Need(SQLModel, table=True):
     def tag_list(self) -> list[str]:
         """The tags, trimmed, without empties or repeats."""
         return list(dict.fromkeys(tag.strip() for tag in self.tags.split(",") if tag.strip()))
+
+
+SEARCHED_FIELDS = ("title", "statement", "context", "desired_outcome", "affected", "constraints", "tags")
+
+
+def need_search_text(need: Need) -> str:
+    """The folded words a need is found by; an anonymous need is not found by its organisation."""
+    parts = [getattr(need, name) for name in SEARCHED_FIELDS]
+    parts.append(need.stated_by_name)
+    if need.sensitivity != Sensitivity.anonymous:
+        parts.append(need.organisation)
+    return search_text(parts)
+
+
+@event.listens_for(Need, "before_insert")
+@event.listens_for(Need, "before_update")
+def _keep_search_text(_mapper, _connection, need: Need) -> None:
+    need.search_text = need_search_text(need)
 
 
 class Vote(SQLModel, table=True):

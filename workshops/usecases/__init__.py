@@ -1,0 +1,10 @@
+"""Use cases: needs synthesised into the challenges of an open call, reviewed, with full traceability."""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("usecases", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register the needs explorer and the use-case pages."""
+    app.register_blueprint(bp)
