@@ -3,7 +3,7 @@
 Run it with ``make bench`` (``make bench QUICK=1`` for a shorter run), or directly::
 
     .venv/bin/python bench/run.py [--quick] [--duration SECONDS] [--accounts N]
-                                  [--registrations N] [--newcomers N]
+                                  [--registrations N] [--newcomers N] [--needs N]
 
 In one run it
 
@@ -14,18 +14,28 @@ In one run it
    5 on the small database) over six breakouts, some on waiting lists, and ``bench-register``, open
    for registration, with *newcomers*: accounts that have registered for nothing (1,000; 300 with
    ``--quick``), whose logged-in session cookies and CSRF tokens it signs with the servers' key;
+   adds the needs of ``bench/needs_data.py``: on both, a live board of 40 needs with votes on the
+   first breakout of ``bench-workshop``, which the demo facilitator facilitates; on the large one,
+   20,000 archived needs (``--needs``) with their similarity vectors, written in bulk;
 2. serves the large database with gunicorn (2 sync workers) and, as the baseline, a bare Flask
    "hello" application (``bench/hello.py``) with the same settings;
-3. logs in as the demo organiser to load the organiser pages too, and takes the CSRF token of the
-   attendee list for the CSV export;
+3. logs in as the demo organiser to load the organiser pages too, and takes the CSV export's CSRF
+   token from the attendee list; and as the demo facilitator, for the live board's poll, loaded
+   with a current ETag (304) and an outdated one (200 with the fragment);
 4. loads each route from a separate process, ``wrk`` (``-t2 -c16 --latency``; the CSV export, a
    heavy ``POST``, with 4 connections and a Lua script) or, when wrk is missing and cannot be
    installed, ``bench/load.py``; the registration form is posted once by each newcomer from 16
    threads by ``bench/register_load.py``, and the waiting lists it leaves are checked; the baseline
    is measured before and after the application so that drift on a shared machine shows;
-5. counts the SQL statements of each page in-process (Flask test client) on the small and the
+5. serves the large database again (its own gunicorn, rate limits off) and times the needs'
+   requests one at a time with ``bench/needs_load.py``: the similar-needs look-up (as the
+   facilitator, a half-typed need new each time; the issue's target, 150 ms, is printed beside it),
+   the need ``POST`` (as an attendee, fetch, a fresh idempotency key), the look-up right after a
+   save, and the time from an attendee's submit to the facilitator's polling board showing the need,
+   with the server's part apart from the wait for the next poll;
+6. counts the SQL statements of each page in-process (Flask test client) on the small and the
    large database, and flags a page whose count grows with the data;
-6. prints both tables and writes everything to ``bench/results/latest.json``.
+7. prints the tables and writes everything to ``bench/results/latest.json``.
 
 It reports figures and never fails on one: the exit status is non-zero only when the benchmark
 could not run (a server did not start, a database could not be built). A part that cannot run,
@@ -61,6 +71,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
 
+import needs_load
+from needs_data import (
+    BOARD_NEEDS,
+    FACILITATOR_EMAIL,
+    SYNTHETIC_NEEDS,
+    NeedIds,
+    NewTexts,
+    add_needs,
+    model_available,
+    need_form,
+)
 from workshop_data import (
     BENCH_DOMAIN,
     BIG_SLUG,
@@ -119,10 +140,24 @@ IN_PROCESS_NEWCOMERS = 2 + TIMED_REQUESTS
 DRIFT_WARNING_PERCENT = 20
 STARTUP_TIMEOUT = 30
 STOP_TIMEOUT = 15
+#: The needs' requests timed one at a time (``bench/needs_load.py``): look-ups, ``POST`` requests
+#: (each followed by a look-up), and needs followed from submit to the polling board.
+LOOK_UPS, LOOK_UPS_QUICK = 100, 30
+NEED_POSTS, NEED_POSTS_QUICK = 40, 15
+DISPLAYS, DISPLAYS_QUICK = 20, 6
+#: The issue's target for a similar-needs look-up among 20,000 needs; printed, never checked.
+SIMILAR_TARGET_MS = 150
 
 
 class BenchError(Exception):
     """The benchmark, or a part of it, could not run."""
+
+
+ANONYMOUS, ORGANISER, NEWCOMER = "anonymous", "organiser", "newcomer"
+#: The demo facilitator (who facilitates the breakout of the board), and an attendee of that breakout.
+FACILITATOR, ATTENDEE = "facilitator", "attendee"
+#: An ETag the board never has: the poll of a page that has not seen the latest change yet.
+OUTDATED_ETAG = '"b0-v0-newest-u0-0"'
 
 
 @dataclass(frozen=True)
@@ -130,13 +165,21 @@ class Route:
     """One address to load: on which server, as whom, how, and with how many connections.
 
     ``label`` and ``path`` may hold ``{big_slug}``, ``{big_id}`` and the other fields of
-    ``WorkshopIds.placeholders``, filled in by ``resolved``.
+    ``WorkshopIds.placeholders`` and ``NeedIds.placeholders``, filled in by ``resolved``.
     """
 
     label: str
     server: str
     path: str
     logged_in: bool = False
+    #: Whose session a ``logged_in`` route sends: the organiser's or the facilitator's.
+    visitor: str = ORGANISER
+    #: Headers sent with every request, besides the session cookie.
+    headers: tuple[tuple[str, str], ...] = ()
+    #: Send ``If-None-Match`` with the ETag the route answers when loading starts (a page polling).
+    conditional: bool = False
+    #: One line under the table saying what the row measures.
+    explanation: str = ""
     #: A ``POST`` sends the organiser's CSRF token as its form (or, ``once_per_person``, a newcomer's form).
     method: str = "GET"
     connections: int = CONNECTIONS
@@ -148,7 +191,12 @@ class Route:
 
     def resolved(self, values: dict[str, object]) -> Route:
         """Return the route with its placeholders filled in."""
-        return replace(self, label=self.label.format(**values), path=self.path.format(**values))
+        return replace(
+            self,
+            label=self.label.format(**values),
+            path=self.path.format(**values),
+            explanation=self.explanation.format(**values),
+        )
 
 
 BASELINE = Route("hello /", "hello", "/")
@@ -177,6 +225,31 @@ APP_ROUTES = [
         warm_up=EXPORT_WARM_UP,
         content_type="text/csv",
     ),
+    Route(
+        "GET /b/{board_code}/board, current ETag (facilitator)",
+        "app",
+        "/b/{board_code}/board",
+        logged_in=True,
+        visitor=FACILITATOR,
+        headers=(("X-Requested-With", "fetch"),),
+        conditional=True,
+        explanation=(
+            "GET /b/{board_code}/board, current ETag: the live board's poll (about once a second per viewer) "
+            "while nothing changed, answered 304 without a body"
+        ),
+    ),
+    Route(
+        "GET /b/{board_code}/board, after a change (facilitator)",
+        "app",
+        "/b/{board_code}/board",
+        logged_in=True,
+        visitor=FACILITATOR,
+        headers=(("X-Requested-With", "fetch"), ("If-None-Match", OUTDATED_ETAG)),
+        explanation=(
+            "GET /b/{board_code}/board, after a change: the same poll once the board changed (its ETag is "
+            "outdated), answered 200 with the fragment of ~40 needs with votes"
+        ),
+    ),
     # Last: it adds registrations, which no other route reads.
     Route(
         "POST /workshops/{register_slug}/register",
@@ -188,8 +261,6 @@ APP_ROUTES = [
     ),
 ]
 
-ANONYMOUS, ORGANISER, NEWCOMER = "anonymous", "organiser", "newcomer"
-
 
 @dataclass(frozen=True)
 class QueryRoute:
@@ -198,7 +269,9 @@ class QueryRoute:
     A ``NEWCOMER`` is a different fresh person for every request (logged in through the test
     client's session), so that each registration is a first one. A ``POST`` takes its CSRF token
     from the form on ``form_page`` and sends ``form`` with it. Paths and form values may hold the
-    placeholders of ``WorkshopIds.placeholders``.
+    placeholders of ``WorkshopIds.placeholders`` and ``NeedIds.placeholders``; ``{lookup}`` (the
+    query string of a half-typed need) is new for each request, and a ``need_form`` is a whole
+    need, new text and a fresh idempotency key, each time.
     """
 
     path: str
@@ -207,12 +280,24 @@ class QueryRoute:
     form_page: str | None = None
     form: tuple[tuple[str, str], ...] = ()
     expected_status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    #: Send ``If-None-Match`` with the ETag the path answers just before (read once, not counted).
+    conditional: bool = False
+    #: Post the need form (``needs_data.need_form``) with new text each time, instead of ``form``.
+    need_form: bool = False
+    #: Have the attendee save a need (not counted, not timed) before each request.
+    after_save: bool = False
+    #: Said after the path in the table, to tell two requests to one path apart.
+    note: str = ""
+    #: Names the request for the needs' latency table, which shows its statement count.
+    key: str = ""
 
     def label(self, values: dict[str, object]) -> str:
         """How the table names the request, e.g. ``POST /manage/… (organiser)``."""
         method = "" if self.method == "GET" else f"{self.method} "
         visitor = "" if self.visitor == ANONYMOUS else f" ({self.visitor})"
-        return f"{method}{self.path.format(**values)}{visitor}"
+        note = f", {self.note}" if self.note else ""
+        return f"{method}{self.path.format(**values)}{note}{visitor}"
 
 
 #: Requests whose SQL statements are counted.
@@ -239,6 +324,44 @@ QUERY_ROUTES = [
         form_page="/workshops/{register_slug}/register",
         form=(("mode", "on_site"), ("breakouts", "{open_breakout}"), ("consent_processing", "y")),
         expected_status=302,
+    ),
+    QueryRoute(
+        "/b/{board_code}/board",
+        FACILITATOR,
+        headers=(("X-Requested-With", "fetch"),),
+        conditional=True,
+        expected_status=304,
+        note="current ETag",
+        key="board_304",
+    ),
+    QueryRoute(
+        "/b/{board_code}/board",
+        FACILITATOR,
+        headers=(("X-Requested-With", "fetch"), ("If-None-Match", OUTDATED_ETAG)),
+        note="after a change",
+        key="board_200",
+    ),
+    QueryRoute(
+        "/b/{post_code}",
+        ATTENDEE,
+        method="POST",
+        form_page="/b/{post_code}",
+        headers=(("X-Requested-With", "fetch"),),
+        need_form=True,
+        expected_status=201,
+        note="fetch",
+        key="post",
+    ),
+    QueryRoute(
+        "/b/{board_code}/similar?{lookup}", FACILITATOR, headers=(("X-Requested-With", "fetch"),), key="similar"
+    ),
+    QueryRoute(
+        "/b/{board_code}/similar?{lookup}",
+        FACILITATOR,
+        headers=(("X-Requested-With", "fetch"),),
+        after_save=True,
+        note="after a save",
+        key="similar_after_save",
     ),
 ]
 
@@ -284,6 +407,8 @@ class QueryCount:
     ms_small: float | None = None
     ms_large: float | None = None
     statements_large: list[str] = field(default_factory=list)
+    #: ``QueryRoute.key``: which row of the needs' latency table shows this count.
+    key: str = ""
 
     @property
     def grows(self) -> bool:
@@ -451,14 +576,33 @@ class Sizes:
     accounts: int
     registrations: int
     newcomers: int
+    #: Archived needs with similarity vectors (the small database has none).
+    needs: int = SYNTHETIC_NEEDS
 
 
 @dataclass(frozen=True)
 class Databases:
-    """What ``build_databases`` made: accounts per database and the workshops' identifiers in each."""
+    """What ``build_databases`` made: accounts per database and the workshops' identifiers in each.
+
+    ``needs``, added by ``build_needs``: where the needs' requests go in each database.
+    """
 
     accounts: dict[str, int]
     ids: dict[str, WorkshopIds]
+    needs: dict[str, NeedIds] = field(default_factory=dict)
+
+
+def build_needs(paths: Paths, secret_key: str, sizes: Sizes, databases: Databases) -> Databases:
+    """Add the board to both databases and the archived needs to the large one (``bench/needs_data.py``)."""
+    vectors = model_available()
+    made = {
+        name: add_needs(app_config(database, paths, secret_key), synthetic=synthetic, seed=seed, vectors=vectors)
+        for name, database, synthetic, seed in (
+            ("small", paths.small_db, 0, 5),
+            ("large", paths.large_db, sizes.needs, 6),
+        )
+    }
+    return replace(databases, needs=made)
 
 
 def build_databases(paths: Paths, env: dict[str, str], secret_key: str, sizes: Sizes) -> Databases:
@@ -586,6 +730,7 @@ class Reply:
     status: int
     content_type: str
     body: bytes
+    etag: str = ""
 
 
 def fetch(
@@ -596,11 +741,14 @@ def fetch(
     method: str = "GET",
     form: dict[str, str] | None = None,
     timeout: float = 10,
+    headers: dict[str, str] | None = None,
 ) -> Reply:
     """Send one request (``form``: url-encoded body) without following redirects; return the response."""
     parts = urllib.parse.urlsplit(base_url)
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
-    headers = {"Cookie": f"session={cookie}"} if cookie else {}
+    headers = dict(headers or {})
+    if cookie:
+        headers["Cookie"] = f"session={cookie}"
     body = None
     if form is not None:
         body = urllib.parse.urlencode(form)
@@ -608,7 +756,9 @@ def fetch(
     try:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        return Reply(response.status, response.getheader("Content-Type", ""), response.read())
+        return Reply(
+            response.status, response.getheader("Content-Type", ""), response.read(), response.getheader("ETag", "")
+        )
     finally:
         connection.close()
 
@@ -637,8 +787,11 @@ def wait_until_ready(server: Server, path: str) -> None:
     raise BenchError(f"{server.name} server did not answer {path} within {STARTUP_TIMEOUT} s:\n{server.log_tail()}")
 
 
-def log_in(base_url: str) -> str:
-    """Log in through the form as the demo organiser; return the ``session`` cookie's value."""
+def log_in(base_url: str, email: str = ORGANISER_EMAIL, check: str = "/manage/users") -> str:
+    """Log in through the form as a demo account; return the ``session`` cookie's value.
+
+    The cookie must then get a 200 from ``check``, a page only that account may see.
+    """
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(base_url + "/login", timeout=10) as response:
@@ -646,16 +799,16 @@ def log_in(base_url: str) -> str:
     token = csrf_token(page)
     if token is None:
         raise BenchError("no CSRF token on the log-in page")
-    form = urllib.parse.urlencode({"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token}).encode()
+    form = urllib.parse.urlencode({"email": email, "password": DEMO_PASSWORD, "csrf_token": token}).encode()
     request = urllib.request.Request(base_url + "/login", data=form)
     with opener.open(request, timeout=30) as response:
         response.read()
     cookie = next((cookie.value for cookie in jar if cookie.name == "session" and cookie.value), None)
     if cookie is None:
         raise BenchError("the log-in set no session cookie")
-    status = get(base_url, "/manage/users", cookie)
+    status = get(base_url, check, cookie)
     if status != 200:
-        raise BenchError(f"the organiser's session cookie gets {status} from /manage/users, not 200")
+        raise BenchError(f"the session cookie of {email} gets {status} from {check}, not 200")
     return cookie
 
 
@@ -734,6 +887,8 @@ class LoadSpec:
     method: str = "GET"
     #: The url-encoded form body of a ``POST``.
     body: str | None = None
+    #: Headers besides the session cookie.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 #: A load tool: runs a ``LoadSpec`` and returns requests, requests per second, latency and errors.
@@ -757,6 +912,8 @@ def load_with_wrk(wrk: str, spec: LoadSpec) -> dict:
     command = [wrk, f"-t{threads}", f"-c{spec.connections}", f"-d{spec.duration}s", "--latency"]
     if spec.cookie:
         command += ["-H", f"Cookie: session={spec.cookie}"]
+    for name, value in spec.headers:
+        command += ["-H", f"{name}: {value}"]
     with tempfile.TemporaryDirectory(prefix="workshops-wrk-") as folder:
         if spec.method != "GET":
             script = Path(folder) / "request.lua"
@@ -776,6 +933,8 @@ def load_with_python(spec: LoadSpec) -> dict:
     command += ["--connections", str(spec.connections), "--method", spec.method]
     if spec.cookie:
         command += ["--header", f"Cookie: session={spec.cookie}"]
+    for name, value in spec.headers:
+        command += ["--header", f"{name}: {value}"]
     if spec.body is not None:
         command += ["--data", spec.body]
     result = subprocess.run(command, capture_output=True, text=True, timeout=spec.duration + 60, check=False)
@@ -800,8 +959,10 @@ def load_route(
         method=route.method,
         connections=route.connections,
     )
+    if route.explanation:
+        result.notes.append(route.explanation)
     if route.logged_in and cookie is None:
-        result.skipped = "no organiser session"
+        result.skipped = f"no {route.visitor} session"
         return result
     session = cookie if route.logged_in else None
     form = None
@@ -810,13 +971,21 @@ def load_route(
             result.skipped = "no CSRF token for the organiser's form"
             return result
         form = {"csrf_token": csrf}
-    reply = fetch(server.base_url, route.path, session, method=route.method, form=form, timeout=60)
+    headers = dict(route.headers)
+    reply = fetch(server.base_url, route.path, session, method=route.method, form=form, timeout=60, headers=headers)
     result.status = reply.status
     if route.content_type and (reply.status != 200 or not reply.content_type.startswith(route.content_type)):
         result.skipped = f"answered {reply.status} {reply.content_type or '(no type)'}, not 200 {route.content_type}"
         return result
+    if route.conditional:
+        if not reply.etag:
+            result.skipped = f"answered {reply.status} without an ETag"
+            return result
+        headers["If-None-Match"] = reply.etag
     for _ in range(route.warm_up - 1):
-        result.status = fetch(server.base_url, route.path, session, method=route.method, form=form, timeout=60).status
+        result.status = fetch(
+            server.base_url, route.path, session, method=route.method, form=form, timeout=60, headers=headers
+        ).status
     spec = LoadSpec(
         url=server.base_url + route.path,
         duration=duration,
@@ -824,6 +993,7 @@ def load_route(
         cookie=session,
         method=route.method,
         body=None if form is None else urllib.parse.urlencode(form),
+        headers=tuple(headers.items()),
     )
     for key, value in loader(spec).items():
         setattr(result, key, value)
@@ -880,40 +1050,73 @@ class PageSample:
     median_ms: float
 
 
-def sample_pages(config: dict, ids: WorkshopIds) -> dict[QueryRoute, PageSample]:
+def sample_pages(config: dict, ids: WorkshopIds, needs: NeedIds, texts: NewTexts) -> dict[QueryRoute, PageSample]:
     """Count the statements of each request of ``QUERY_ROUTES`` and time it, on a warm application.
 
     Returns ``{route: PageSample}``; a route is missing when its visitor cannot be had (the test
-    client cannot log in, no newcomer is left) or its form has no CSRF token. Each request is sent
-    once first, so one-off work (first connection, template compilation, caches) is neither counted
-    nor timed; the time is the median of ``TIMED_REQUESTS``. Only the request itself is counted and
-    timed: fetching the form that gives a ``POST`` its CSRF token, and logging a newcomer in, are not.
+    client cannot log in, no newcomer is left) or its form has no CSRF token, and the needs' ``POST``
+    and look-up when the similarity model is missing. Each request is sent once first, so one-off
+    work (first connection, template compilation, caches, the index of needs) is neither counted nor
+    timed; the time is the median of ``TIMED_REQUESTS``. Only the request itself is counted and
+    timed: fetching the form that gives a ``POST`` its CSRF token, the ETag a conditional request
+    sends, and logging a newcomer in, are not. ``texts`` makes the needs' texts: give both databases
+    the same one, so that no text is sent twice and no part's embedding comes from this process's cache.
     """
     from sqlalchemy import event
 
     from workshops import create_app
+    from workshops.needs import suggestions
 
-    values = ids.placeholders()
+    values = ids.placeholders() | needs.placeholders()
     newcomers = iter(newcomer_tokens(config, ids.register_id, newest_first=True)[:IN_PROCESS_NEWCOMERS])
     app = create_app(config)
     # The application logs each e-mail and audited export at INFO; here that would drown the report.
     logging.getLogger("workshops").setLevel(logging.WARNING)
+    # Each process keeps the vectors of all needs; here one process reads two databases in turn.
+    suggestions._needs = suggestions.NeedIndex()
     engine = app.extensions["workshops.engine"]
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
         statements.append(statement)
 
-    anonymous, organiser = app.test_client(), app.test_client()
-    token = csrf_token(organiser.get("/login").get_data(as_text=True))
-    logged_in = False
-    if token:
-        form = {"email": ORGANISER_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token}
-        organiser.post("/login", data=form)
-        logged_in = organiser.get("/manage/users").status_code == 200
+    def logged_in_as(email: str, check: str) -> object | None:
+        """A test client logged in through the form, or ``None`` when ``check`` does not then answer 200."""
+        client = app.test_client()
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        if not token:
+            return None
+        client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+        return client if client.get(check).status_code == 200 else None
+
+    anonymous = app.test_client()
+    clients = {
+        ORGANISER: logged_in_as(ORGANISER_EMAIL, "/manage/users"),
+        FACILITATOR: logged_in_as(FACILITATOR_EMAIL, f"/b/{needs.board_code}/board"),
+    }
+    attendee = app.test_client()
+    with attendee.session_transaction() as session:
+        session.update({"_user_id": needs.attendee_token, "_fresh": True})
+    clients[ATTENDEE] = attendee
+
+    attendee_csrf: list[str] = []
+
+    def save_need() -> None:
+        """The attendee saves a need in the other breakout, as before a look-up ``after_save``."""
+        if not attendee_csrf:
+            page = attendee.get(f"/b/{needs.post_code}").get_data(as_text=True)
+            attendee_csrf.append(csrf_token(page) or "")
+        form = need_form(texts.whole(), attendee_csrf[0])
+        attendee.post(f"/b/{needs.post_code}", data=form, headers={"X-Requested-With": "fetch"})
+
+    def fresh() -> dict[str, object]:
+        """The values that are new for each request: the text of a half-typed need."""
+        return values | {"lookup": urllib.parse.urlencode(texts.half_typed())}
 
     def prepare(route: QueryRoute) -> Callable[[], int] | None:
         """Get the visitor and the form ready; return what sends the request once, or ``None``."""
+        if route.key in ("post", "similar", "similar_after_save") and not needs.vectors:
+            return None
         if route.visitor == NEWCOMER:
             person = next(newcomers, None)
             if person is None:
@@ -921,20 +1124,32 @@ def sample_pages(config: dict, ids: WorkshopIds) -> dict[QueryRoute, PageSample]
             client = app.test_client()
             with client.session_transaction() as session:
                 session.update({"_user_id": person, "_fresh": True})
-        elif route.visitor == ORGANISER:
-            if not logged_in:
-                return None
-            client = organiser
-        else:
+        elif route.visitor == ANONYMOUS:
             client = anonymous
-        path = route.path.format(**values)
+        else:
+            client = clients.get(route.visitor)
+            if client is None:
+                return None
+        headers = dict(route.headers)
+        if route.conditional:
+            etag = client.get(route.path.format(**values), headers=headers).headers.get("ETag")
+            if not etag:
+                return None
+            headers["If-None-Match"] = etag
         if route.form_page is None:
-            return lambda: client.open(path, method=route.method).status_code
+            return lambda: client.open(route.path.format(**fresh()), method=route.method, headers=headers).status_code
         token = csrf_token(client.get(route.form_page.format(**values)).get_data(as_text=True))
         if token is None:
             return None
+        path = route.path.format(**values)
+        if route.need_form:
+            return lambda: (
+                client.open(
+                    path, method=route.method, data=need_form(texts.whole(), token), headers=headers
+                ).status_code
+            )
         form = {name: value.format(**values) for name, value in route.form} | {"csrf_token": token}
-        return lambda: client.open(path, method=route.method, data=form).status_code
+        return lambda: client.open(path, method=route.method, data=form, headers=headers).status_code
 
     def senders(route: QueryRoute) -> list[Callable[[], int]] | None:
         """One sender per request (warm-up, counted, timed): a new newcomer each time, else the same visitor."""
@@ -951,13 +1166,17 @@ def sample_pages(config: dict, ids: WorkshopIds) -> dict[QueryRoute, PageSample]
             if sends is None:
                 continue
             warm_up, counted, *timed = sends
+            before = save_need if route.after_save else lambda: None
+            before()
             warm_up()
+            before()
             event.listen(engine, "before_cursor_execute", record)
             statements.clear()
             status = counted()
             event.remove(engine, "before_cursor_execute", record)
             timings = []
             for send in timed:
+                before()
                 started = time.perf_counter()
                 send()
                 timings.append((time.perf_counter() - started) * 1000)
@@ -968,10 +1187,9 @@ def sample_pages(config: dict, ids: WorkshopIds) -> dict[QueryRoute, PageSample]
 
 
 def query_table(
-    small: dict[QueryRoute, PageSample], large: dict[QueryRoute, PageSample], ids: WorkshopIds
+    small: dict[QueryRoute, PageSample], large: dict[QueryRoute, PageSample], values: dict[str, object]
 ) -> list[QueryCount]:
-    """Pair the samples of the small and the large database, route by route."""
-    values = ids.placeholders()
+    """Pair the samples of the small and the large database, route by route (``values``: the large one's)."""
     rows = []
     for route in QUERY_ROUTES:
         row = QueryCount(
@@ -980,6 +1198,7 @@ def query_table(
             path=route.path.format(**values),
             visitor=route.visitor,
             expected_status=route.expected_status,
+            key=route.key,
         )
         if route in small:
             sample = small[route]
@@ -1031,6 +1250,79 @@ def print_load_table(results: list[LoadResult], tool: str, duration: int) -> Non
             f"NOTE: the two hello runs differ by {drift:.0f} % of their mean: the machine was busy "
             "during the run, so read the ratios with care (or run again)."
         )
+
+
+#: One line per row of the needs' table, saying what it measures.
+NEEDS_EXPLANATIONS = {
+    "similar": (
+        "similar: the need form's look-up of a half-typed need (a title and half a statement, new text each "
+        "time, so every part goes through the model) among every open need a facilitator may read"
+    ),
+    "post": (
+        "post: an attendee's need saved by the page's script (fetch, a fresh idempotency key, new text: its "
+        "three parts are embedded before the write), answered 201 with JSON; into another breakout of theirs, "
+        "so that the polled board keeps its ~40 needs"
+    ),
+    "similar_after_save": (
+        "similar after a save: a look-up right after each of those needs was saved: its worker first reads "
+        "the needs changed and rebuilds its index of vectors"
+    ),
+    "display": (
+        "submit to display: from the start of the attendee's POST to the end of the facilitator's first board "
+        "poll that shows the need (polls 1 s after each answer, as static/js/needs.js does, at a random phase)"
+    ),
+    "display_server": "  the server's part: that POST plus the one board GET that brought the need (no waiting)",
+    "display_wait": "  the rest: waiting for the next poll, between 0 and the 1 s interval (half of it on average)",
+}
+
+
+def print_needs_table(summaries: list[dict], queries: list[QueryCount], databases: Databases) -> None:
+    """Print the needs' requests timed one at a time, with their statement counts on the large database."""
+    if not summaries:
+        return
+    needs = databases.needs["large"]
+    statements = {row.key: row.large for row in queries if row.key}
+    print()
+    print(
+        f"Needs' requests one at a time on the large database ({needs.needs_total} needs; the board: "
+        f"{needs.board_needs} needs, {needs.board_votes} votes): gunicorn {GUNICORN_WORKERS} workers, "
+        "OPENBLAS_NUM_THREADS=1, rate limits off"
+    )
+    width = max(len(summary["label"]) for summary in summaries) + 1
+    header = f"{'request':<{width}} {'n':>4} {'status':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL':>5}"
+    print(header)
+    print("-" * len(header))
+    for summary in summaries:
+        count = {
+            "similar": statements.get("similar"),
+            "post": statements.get("post"),
+            "similar_after_save": statements.get("similar_after_save"),
+            "display_server": _sum_or_none(statements.get("post"), statements.get("board_200")),
+        }.get(summary["key"])
+        sql = "-" if count is None else str(count)
+        expected = str(summary["expected_status"])
+        others = {status: n for status, n in summary["statuses"].items() if status != expected}
+        status = f"{expected}×{summary['statuses'].get(expected, 0)}"
+        notes = []
+        if summary["key"] == "similar":
+            notes.append(f"(the issue's target: under {SIMILAR_TARGET_MS} ms)")
+        if others:
+            notes.append("WARNING: also " + ", ".join(f"{s}×{n}" for s, n in others.items()))
+        print(
+            f"{summary['label']:<{width}} {summary['requests']:>4} {status:>9} {summary['p50_ms']:>8.1f} "
+            f"{summary['p95_ms']:>8.1f} {summary['max_ms']:>8.1f} {sql:>5}  {' '.join(notes)}".rstrip()
+        )
+    print(
+        "(SQL: statements of one request on the large database, from the table below; the server's part: POST + board)"
+    )
+    for summary in summaries:
+        print(NEEDS_EXPLANATIONS.get(summary["key"], summary["label"]))
+        for note in summary["notes"]:
+            print(f"  {note}")
+
+
+def _sum_or_none(*counts: int | None) -> int | None:
+    return None if any(count is None for count in counts) else sum(counts)
 
 
 def hello_drift_percent(results: list[LoadResult]) -> float | None:
@@ -1095,7 +1387,7 @@ def run_load(
     config: dict,
     duration: int,
     skipped: list[str],
-    ids: WorkshopIds,
+    databases: Databases,
     requests_file: Path,
 ) -> tuple[list[LoadResult], str]:
     """Start both servers, load every route and stop the servers; return the results and the tool.
@@ -1113,23 +1405,29 @@ def run_load(
         tool = "bench/load.py (wrk not available)"
         loader = load_with_python
 
-    routes = [route.resolved(ids.placeholders()) for route in APP_ROUTES]
+    ids, needs = databases.ids["large"], databases.needs["large"]
+    routes = [route.resolved(ids.placeholders() | needs.placeholders()) for route in APP_ROUTES]
     with contextlib.ExitStack() as stack:
         with step("starting gunicorn: Workshops and the hello baseline"):
             app = start_server("app", "wsgi:app", cwd=ROOT, env=env, folder=paths.folder, stack=stack)
             hello = start_server("hello", "hello:app", cwd=BENCH, env=env, folder=paths.folder, stack=stack)
             wait_until_ready(app, "/healthz")
             wait_until_ready(hello, "/")
-        cookie = csrf = None
-        try:
-            with step("logging in as the organiser"):
-                cookie = log_in(app.base_url)
-        except (BenchError, OSError, http.client.HTTPException) as error:
-            print(f" failed: {error}")
-            skipped.append(f"organiser pages under load: {error}")
-        if cookie is not None:
+        cookies: dict[str, str] = {}
+        csrf = None
+        for visitor, email, check, pages in (
+            (ORGANISER, ORGANISER_EMAIL, "/manage/users", "organiser pages"),
+            (FACILITATOR, FACILITATOR_EMAIL, f"/b/{needs.board_code}/board", "the board"),
+        ):
             try:
-                csrf = page_csrf_token(app.base_url, f"/manage/workshops/{ids.big_id}/attendees", cookie)
+                with step(f"logging in as the {visitor}"):
+                    cookies[visitor] = log_in(app.base_url, email, check)
+            except (BenchError, OSError, http.client.HTTPException) as error:
+                print(f" failed: {error}")
+                skipped.append(f"{pages} under load: {error}")
+        if ORGANISER in cookies:
+            try:
+                csrf = page_csrf_token(app.base_url, f"/manage/workshops/{ids.big_id}/attendees", cookies[ORGANISER])
             except (BenchError, OSError, http.client.HTTPException) as error:
                 skipped.append(f"the CSV export under load: {error}")
         with step(f"warming up both servers ({WARM_UP_SECONDS} s of load each, not counted)"):
@@ -1147,7 +1445,14 @@ def run_load(
                     results.append(result)
                 else:
                     results.append(
-                        load_route(route, server, loader=loader, duration=duration, cookie=cookie, csrf=csrf)
+                        load_route(
+                            route,
+                            server,
+                            loader=loader,
+                            duration=duration,
+                            cookie=cookies.get(route.visitor),
+                            csrf=csrf,
+                        )
                     )
     hello_runs = [r.requests_per_second for r in results if r.label.startswith("hello") and not r.skipped]
     hello_rate = sum(hello_runs) / len(hello_runs) if hello_runs else 0.0
@@ -1170,6 +1475,44 @@ def registration_outcome(config: dict, ids: WorkshopIds) -> list[str]:
     return lines
 
 
+def run_needs(
+    paths: Paths, env: dict[str, str], config: dict, databases: Databases, counts: dict[str, int], skipped: list[str]
+) -> list[dict]:
+    """Serve the large database again and time the needs' requests one at a time; return their summaries.
+
+    A server of its own, started after the load, so that nothing else runs meanwhile: gunicorn with
+    the same two workers, ``OPENBLAS_NUM_THREADS=1`` as README's production set-up advises, and the
+    rate limits off (the look-ups would otherwise meet the limit of 120 a minute per account).
+    """
+    needs = databases.needs["large"]
+    if not needs.vectors:
+        skipped.append("the needs' look-ups and POST requests: the similarity model is not installed")
+        return []
+    needs_env = {**env, "WORKSHOPS_RATELIMIT_ENABLED": "false", "OPENBLAS_NUM_THREADS": "1"}
+    with contextlib.ExitStack() as stack:
+        with step("starting gunicorn for the needs' requests (rate limits off)"):
+            server = start_server("needs", "wsgi:app", cwd=ROOT, env=needs_env, folder=paths.folder, stack=stack)
+            wait_until_ready(server, "/healthz")
+        try:
+            facilitator = log_in(server.base_url, FACILITATOR_EMAIL, f"/b/{needs.board_code}/board")
+        except (BenchError, OSError, http.client.HTTPException) as error:
+            skipped.append(f"the needs' requests: {error}")
+            return []
+        (attendee, csrf), *_ = signed_sessions(config, [needs.attendee_token])
+        people = needs_load.People(facilitator=facilitator, attendee=attendee, attendee_csrf=csrf)
+        described = ", ".join(f"{n} {what.replace('_', '-')}" for what, n in counts.items())
+        with step(f"timing the needs' requests one at a time ({described})"):
+            try:
+                timings = needs_load.measure(
+                    server.base_url, (needs.board_code, needs.post_code), people, counts, seed=11
+                )
+            except (OSError, http.client.HTTPException, RuntimeError, ValueError) as error:
+                print(f" failed: {error}")
+                skipped.append(f"the needs' requests: {error}\n{server.log_tail(10)}")
+                return []
+    return [timing.summary() for timing in timings]
+
+
 def main() -> int:
     """Run the benchmark; return the process exit status."""
     parser = argparse.ArgumentParser(description="Benchmark Workshops against a bare Flask application.")
@@ -1180,14 +1523,30 @@ def main() -> int:
         "--registrations", type=int, help="registrations of bench-workshop on the large database (default 2000)"
     )
     parser.add_argument("--newcomers", type=int, help="people who each post the registration form (default 1000)")
+    parser.add_argument(
+        "--needs",
+        type=int,
+        help=f"archived needs with similarity vectors on the large database (default {SYNTHETIC_NEEDS})",
+    )
     args = parser.parse_args()
     duration = args.duration or (DURATION_QUICK if args.quick else DURATION)
     sizes = Sizes(
         accounts=args.accounts or (LARGE_ACCOUNTS_QUICK if args.quick else LARGE_ACCOUNTS),
         registrations=args.registrations or (LARGE_REGISTRATIONS_QUICK if args.quick else LARGE_REGISTRATIONS),
         newcomers=args.newcomers or (NEWCOMERS_QUICK if args.quick else NEWCOMERS),
+        needs=SYNTHETIC_NEEDS if args.needs is None else args.needs,
     )
+    counts = {
+        "look_ups": LOOK_UPS_QUICK if args.quick else LOOK_UPS,
+        "posts": NEED_POSTS_QUICK if args.quick else NEED_POSTS,
+        "displays": DISPLAYS_QUICK if args.quick else DISPLAYS,
+    }
 
+    # One BLAS thread per process, as README's production set-up has it: set before NumPy loads (the needs'
+    # vectors are built in this process), and inherited by the servers. Several threads fight over two
+    # cores here and made building the 270 parts' embeddings three times slower.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     started = time.perf_counter()
     secret_key = secrets.token_urlsafe(36)  # 48 characters
     skipped: list[str] = []
@@ -1204,14 +1563,21 @@ def main() -> int:
                 f"{SMALL_EXTRA_ACCOUNTS} / {sizes.registrations} registrations, newcomers)"
             ):
                 databases = build_databases(paths, env, secret_key, sizes)
+            with step(
+                f"adding the needs: a board of {BOARD_NEEDS} with votes on both, "
+                f"{sizes.needs} archived needs with their similarity vectors on the large one"
+            ):
+                databases = build_needs(paths, secret_key, sizes, databases)
             ids = databases.ids["large"]
             with step(f"signing the sessions of {sizes.newcomers + REGISTER_WARM_UP} newcomers"):
                 requests_file = write_registration_requests(paths, secret_key, ids, sizes.newcomers)
-            load, tool = run_load(paths, env, large_config, duration, skipped, ids, requests_file)
+            load, tool = run_load(paths, env, large_config, duration, skipped, databases, requests_file)
+            needs = run_needs(paths, env, large_config, databases, counts, skipped)
             with step("counting SQL statements per request on both databases"):
-                small = sample_pages(small_config, databases.ids["small"])
-                large = sample_pages(large_config, ids)
-            queries = query_table(small, large, ids)
+                texts = NewTexts(seed=7)
+                small = sample_pages(small_config, databases.ids["small"], databases.needs["small"], texts)
+                large = sample_pages(large_config, ids, databases.needs["large"], texts)
+            queries = query_table(small, large, ids.placeholders() | databases.needs["large"].placeholders())
             missing = [row.label for row in queries if row.small is None or row.large is None]
             if missing:
                 skipped.append(f"statement counts of {', '.join(missing)}: no visitor or no CSRF token")
@@ -1220,6 +1586,7 @@ def main() -> int:
         return 1
 
     print_load_table(load, tool, duration)
+    print_needs_table(needs, queries, databases)
     print_query_table(queries, databases, sizes)
     if skipped:
         print()
@@ -1241,12 +1608,20 @@ def main() -> int:
             "register_threads": REGISTER_THREADS,
             "duration_s": duration,
             "gunicorn_workers": GUNICORN_WORKERS,
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "needs_server": "its own gunicorn after the load, rate limits off, OPENBLAS_NUM_THREADS=1",
         },
         "sizes": asdict(sizes),
         "accounts": databases.accounts,
         "workshops": {name: asdict(value) for name, value in databases.ids.items()},
         "hello_drift_percent": hello_drift_percent(load),
         "load": [asdict(result) for result in load],
+        "needs": {
+            "databases": {name: asdict(value) for name, value in databases.needs.items()},
+            "counts": counts,
+            "similar_target_ms": SIMILAR_TARGET_MS,
+            "timings": needs,
+        },
         "queries": [{**asdict(row), "grows": row.grows} for row in queries],
         "skipped": skipped,
         "seconds_total": round(time.perf_counter() - started, 1),

@@ -101,7 +101,8 @@ class Need(SQLModel, table=True):
     #: Rises with every save; a save based on an older version is refused (optimistic locking).
     version: int = Field(default=1, sa_column=_VERSION)
     created_at: datetime = utc_field(nullable=False, default_factory=utcnow)
-    updated_at: datetime = utc_field(nullable=False, default_factory=utcnow)
+    #: Indexed: the similar-needs index asks for the latest change at every look-up.
+    updated_at: datetime = utc_field(nullable=False, default_factory=utcnow, index=True)
 
     __mapper_args__ = {"version_id_col": _VERSION}
 
