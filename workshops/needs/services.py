@@ -469,3 +469,19 @@ def set_board(*, session: Session, breakout: Breakout, visibility: str, votes_pe
         locked.votes_per_person = votes_per_person
 
     _with_breakout_locked(session, breakout.id, change)
+
+
+def merged_successors(session: Session, stated: list[Need]) -> dict[int, list[int]]:
+    """For each need, its id and those of the needs it was merged into, and so on (one query per level)."""
+    chains = {need.id: [need.id] for need in stated}
+    following = {need.id: need.merged_into_id for need in stated if need.merged_into_id}
+    seen: set[int] = set()
+    while following:
+        for need_id, successor in following.items():
+            chains[need_id].append(successor)
+        wanted = set(following.values()) - seen
+        seen |= wanted
+        rows = session.exec(select(Need.id, Need.merged_into_id).where(col(Need.id).in_(wanted))).all()
+        nexts = dict(rows)
+        following = {i: nexts[s] for i, s in following.items() if nexts.get(s) and nexts[s] not in seen}
+    return chains

@@ -18,6 +18,7 @@ from workshops.needs import bp, queries
 from workshops.needs import services as needs
 from workshops.needs.forms import BoardSettingsForm, DismissForm, NeedForm, SpeakerFields
 from workshops.needs.models import Need
+from workshops.usecases import traceability
 
 #: How the board's own requests say they want a fragment or no redirect.
 FETCH_HEADER = "X-Requested-With"
@@ -359,5 +360,11 @@ def manage_reopen(need_id: int):
 @bp.route("/me/needs")
 @login_required
 def my_needs():
-    """What became of each need the person stated: on the board, merged, or dismissed with the reason."""
-    return render_template("needs/my_needs.html", needs=needs.needs_of(get_session(), current_user))
+    """What became of each need the person stated: on the board, merged, dismissed, or part of use cases."""
+    mine = needs.needs_of(get_session(), current_user)
+    successors = needs.merged_successors(get_session(), mine)
+    fed_by_id = traceability.use_cases_fed(get_session(), {i for ids in successors.values() for i in ids})
+    fed = {
+        need.id: list({u.id: u for i in successors[need.id] for u in fed_by_id.get(i, [])}.values()) for need in mine
+    }
+    return render_template("needs/my_needs.html", needs=mine, fed=fed)
