@@ -2,6 +2,7 @@
 
 from workshops.audit.models import AuditEntry
 from workshops.auth.models import User
+from workshops.calls.models import CallDomain, Challenge, OpenCall
 from workshops.events.models import (
     Breakout,
     BreakoutFacilitator,
@@ -21,9 +22,12 @@ __all__ = [
     "Breakout",
     "BreakoutFacilitator",
     "BreakoutSeat",
+    "CallDomain",
+    "Challenge",
     "Cluster",
     "Domain",
     "Need",
+    "OpenCall",
     "PrivacyNotice",
     "Registration",
     "TestBed",

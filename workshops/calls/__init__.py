@@ -1,0 +1,1 @@
+"""Open calls: accepted use cases published as numbered challenges, and their exports."""
