@@ -1,0 +1,166 @@
+"""The call text read back by real parsers: Markdown structure, HTML, CSV and JSON; public data only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+
+from tests import factories
+from workshops.calls import exports
+from workshops.calls import services as calls
+from workshops.calls.models import OpenCall
+from workshops.events import registration as reg
+from workshops.needs import services as needs
+from workshops.usecases.models import UseCase, UseCaseNeed
+
+BODY = """## Context
+
+Ports see *small* drones over the **terminals** at night.
+
+## Success criteria and KPIs
+
+- detection within 2 s
+- fewer than 1 false alarm a day
+
+<script>alert(1)</script>
+"""
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def call_text(ctx, app, db):
+    security, resilience = (
+        factories.make_domain(db, name="Security & <ports>", position=1),
+        factories.make_domain(db, name="Resilience", position=2),
+    )
+    breakout = factories.make_breakout(db, factories.make_workshop(db, title="Lisbon 2021"), capacity=20)
+    people = []
+    for organisation, country in (("Port of Lisbon", "PT"), ("Port of Antwerp", "BE"), ("Secret Police", "FR")):
+        person = factories.make_user(db, organisation=organisation, country=country)
+        reg.register(
+            session=db,
+            workshop=breakout.workshop,
+            user=person,
+            choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
+        )
+        people.append(person)
+    stated = [
+        needs.log_need(
+            session=db,
+            breakout=breakout,
+            values=needs.NeedInput(
+                title=f"Need {i}", statement="We need it.", organisation=p.organisation, country=p.country,
+                sensitivity=sensitivity,
+            ),
+            author=p,
+        )[0]
+        for i, (p, sensitivity) in enumerate(zip(people, ("public", "anonymous", "internal"), strict=True))
+    ]  # fmt: skip
+    drones = UseCase(
+        title="Drones over *ports*",
+        summary="Detect drones.",
+        domain_id=security.id,
+        state="accepted",
+        body=BODY,
+        owners="Port of Lisbon\nPort of Antwerp",
+        owners_may_be_named=True,
+        trl_min=5,
+        trl_max=7,
+    )
+    floods = UseCase(title="Flood sensors", domain_id=resilience.id, state="accepted", owners="Secret Police")
+    db.add_all([drones, floods])
+    db.flush()
+    db.add_all([UseCaseNeed(use_case_id=drones.id, need_id=n.id) for n in stated])
+    call = OpenCall(
+        name="Open Call 2",
+        slug="open-call-2",
+        timezone="Europe/Brussels",
+        opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
+        closes_at=datetime(2027, 4, 10, 15, tzinfo=UTC),
+        introduction="Welcome to **the call**.\n\n# Big heading",
+    )
+    db.add(call)
+    db.commit()
+    calls.add_challenges(db, call, [floods.id, drones.id])
+    return exports.read(db, db.get(OpenCall, call.id))
+
+
+def test_the_markdown_has_the_call_domains_and_numbered_challenges(call_text):
+    text = exports.markdown(call_text)
+    lines = text.splitlines()
+    assert lines[0] == "# Open Call 2"
+    assert "Opens 10 January 2027, 09:00 CET; closes 10 April 2027, 17:00 CEST." in lines
+    assert "### Big heading" in lines  # the introduction's own heading moved under "## Introduction"
+    assert "### 1. Security & \\<ports\\>" not in lines and "### 1. Security & &lt;ports\\>" in lines
+    assert "#### Challenge 1.1: Drones over \\*ports\\*" in lines
+    assert "##### Context" in lines and "##### Success criteria and KPIs" in lines
+    assert "- **Challenge owners:** Port of Lisbon; Port of Antwerp" in lines
+    assert "- **Evidence:** 2 needs from 2 organisations in 2 countries, 1 workshop" in lines  # internal left out
+    assert "#### Challenge 2.1: Flood sensors" in lines
+    assert "Secret Police" not in text  # owners who did not agree are not named
+    assert exports.markdown(call_text) == text  # deterministic
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.urls, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_the_html_is_self_contained_and_sanitised(call_text):
+    page = exports.html(call_text)
+    parsed = _Collector()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and "link" not in parsed.tags and "img" not in parsed.tags
+    assert parsed.urls == []  # no asset, no link to anywhere
+    assert parsed.tags.count("section") == 3  # the introduction, then one per domain
+    assert page.count('class="domain"') == 2
+    assert "<h4>Challenge 1.1: Drones over *ports*</h4>" in page
+    assert "<strong>terminals</strong>" in page and "alert(1)" not in page
+    assert "break-before: page" in page
+    assert exports.html(call_text) == page
+
+
+def test_csv_and_json_have_one_row_per_challenge_with_public_counts(call_text):
+    table = list(csv.DictReader(io.StringIO(exports.csv(call_text))))
+    assert [row["number"] for row in table] == ["1.1", "2.1"]
+    assert table[0] == {
+        "number": "1.1",
+        "domain": "Security & <ports>",
+        "title": "Drones over *ports*",
+        "summary": "Detect drones.",
+        "owners": "Port of Lisbon; Port of Antwerp",
+        "trl_min": "5",
+        "trl_max": "7",
+        "needs": "2",
+        "organisations": "2",
+        "countries": "2",
+        "workshops": "1",
+    }
+    assert table[1]["owners"] == ""
+    document = json.loads(exports.as_json(call_text))
+    assert document["call"] == {
+        "name": "Open Call 2",
+        "slug": "open-call-2",
+        "opens_at": "2027-01-10T08:00:00Z",
+        "closes_at": "2027-04-10T15:00:00Z",
+    }
+    assert document["challenges"][0]["owners"] == ["Port of Lisbon", "Port of Antwerp"]
+    assert [c["number"] for c in document["challenges"]] == ["1.1", "2.1"]
