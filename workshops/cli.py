@@ -12,6 +12,7 @@ from sqlmodel import select
 from workshops.auth.forms import EMAIL_MAX
 from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import password_problem
+from workshops.calls.cli import export_call_command, export_report_command
 from workshops.db import get_engine, new_session
 
 
@@ -21,6 +22,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(export_call_command)
+    app.cli.add_command(export_report_command)
 
 
 @click.command("init-db")
