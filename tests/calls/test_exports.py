@@ -7,7 +7,9 @@ import io
 import json
 from html.parser import HTMLParser
 
-from workshops.calls import exports
+import docx
+
+from workshops.calls import exports, report
 
 
 def test_the_markdown_has_the_call_domains_and_numbered_challenges(call_text):
@@ -79,3 +81,31 @@ def test_csv_and_json_have_one_row_per_challenge_with_public_counts(call_text):
     }
     assert document["challenges"][0]["owners"] == ["Port of Lisbon", "Port of Antwerp"]
     assert [c["number"] for c in document["challenges"]] == ["1.1", "2.1"]
+
+
+def test_the_docx_has_heading_styles_numbered_challenges_and_the_calls_properties(call_text):
+    data = exports.docx(call_text)
+    document = docx.Document(io.BytesIO(data))
+    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert ("Heading 1", "Introduction") in headings
+    assert ("Heading 1", "Challenges") in headings
+    assert ("Heading 2", "1. Security & <ports>") in headings
+    assert ("Heading 3", "Challenge 1.1: Drones over *ports*") in headings
+    assert ("Heading 5", "Success criteria and KPIs") in headings  # the body's "##" under the challenge
+    assert ("Heading 3", "Challenge 2.1: Flood sensors") in headings
+    kpis = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert kpis == ["detection within 2 s", "fewer than 1 false alarm a day"]
+    assert document.core_properties.title == "Open Call 2"
+    facts = document.tables[0]
+    assert [cell.text for cell in facts.rows[0].cells] == ["Technology readiness", "TRL 5 to 7"]
+    assert "alert(1)" not in "\n".join(p.text for p in document.paragraphs)
+    assert exports.docx(call_text) == data  # deterministic
+
+
+def test_the_report_docx_has_its_tables(db, call_text):
+    document = docx.Document(io.BytesIO(report.docx(report.build(db, call_text))))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:3] == ["Workshops", "Lisbon 2021", "The needs behind each challenge"]
+    rows = [[cell.text for cell in row.cells] for row in document.tables[3].rows]
+    assert rows[0] == ["Need", "Organisation", "Type", "Country", "Workshop", "Breakout", "Votes"]
+    assert [r[1] for r in rows[1:]] == ["Port of Lisbon", "anonymous"]

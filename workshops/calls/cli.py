@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS
 from workshops.db import new_session
 
 
@@ -28,15 +29,12 @@ def _call(session, slug: str):
 @click.command("export-call")
 @with_appcontext
 @click.argument("slug")
-@click.option("--format", "format_", type=click.Choice(["md", "html", "docx", "csv", "json"]), required=True)
+@click.option("--format", "format_", type=click.Choice(list(CALL_FORMATS)), required=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
 def export_call_command(slug: str, format_: str, output: Path) -> None:
     """Write the call text of a call in one format."""
     from workshops.calls import exports
-    from workshops.calls.formats import CALL_FORMATS
 
-    if format_ not in CALL_FORMATS:
-        raise click.ClickException(f"The {format_} export is not available yet.")
     with new_session() as session:
         data = CALL_FORMATS[format_].data(exports.read(session, _call(session, slug)))
     _write(output, data)
@@ -45,15 +43,12 @@ def export_call_command(slug: str, format_: str, output: Path) -> None:
 @click.command("export-report")
 @with_appcontext
 @click.argument("slug")
-@click.option("--format", "format_", type=click.Choice(["md", "html", "docx"]), required=True)
+@click.option("--format", "format_", type=click.Choice(list(REPORT_FORMATS)), required=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
 def export_report_command(slug: str, format_: str, output: Path) -> None:
     """Write the consultation report of a call in one format (it is for organisers: keep it so)."""
     from workshops.calls import exports, report
-    from workshops.calls.formats import REPORT_FORMATS
 
-    if format_ not in REPORT_FORMATS:
-        raise click.ClickException(f"The {format_} report is not available yet.")
     with new_session() as session:
         data = REPORT_FORMATS[format_].data(report.build(session, exports.read(session, _call(session, slug))))
     _write(output, data)

@@ -16,6 +16,7 @@ from markupsafe import escape
 from sqlmodel import Session
 
 from workshops.calls import text
+from workshops.calls.docx import DocxWriter
 from workshops.calls.models import SECTIONS, OpenCall
 from workshops.calls.services import ChallengeText, DomainGroup, grouped
 from workshops.downloads import csv_text
@@ -237,3 +238,31 @@ def as_json(call_text: CallText) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+
+
+def docx(call_text: CallText) -> bytes:
+    """The call text as a Word document: heading styles, a table of contents, numbered challenges."""
+    call = call_text.call
+    writer = DocxWriter(title=call.name, subject="Open call", created=call.published_at or call.created_at)
+    writer.title_block(call.name, call_text.dates())
+    writer.table_of_contents()
+    for field, heading in SECTIONS.items():
+        section = getattr(call, field).strip()
+        if section:
+            writer.heading(heading, 1)
+            writer.markdown(section, base_level=2)
+    if call_text.groups:
+        writer.heading("Challenges", 1)
+    for group in call_text.groups:
+        writer.heading(f"{group.number}. {group.domain.name}", 2)
+        for challenge in group.challenges:
+            writer.heading(f"Challenge {challenge.number}: {challenge.title}", 3)
+            if challenge.summary.strip():
+                writer.paragraph(challenge.summary, style="Subtitle")
+            writer.facts(challenge_facts(call_text, challenge))
+            if challenge.body.strip():
+                writer.markdown(challenge.body, base_level=BODY_SHIFT + 1)
+    return writer.to_bytes()

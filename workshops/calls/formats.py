@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from workshops.calls import exports, report
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 @dataclass(frozen=True)
 class Format:
@@ -26,6 +28,7 @@ class Format:
 CALL_FORMATS: dict[str, Format] = {
     "md": Format("Markdown", "text/markdown; charset=utf-8", "md", exports.markdown),
     "html": Format("HTML (print to PDF)", "text/html; charset=utf-8", "html", exports.html),
+    "docx": Format("Word", DOCX, "docx", exports.docx),
     "csv": Format("CSV", "text/csv; charset=utf-8", "csv", exports.csv),
     "json": Format("JSON", "application/json", "json", exports.as_json),
 }
@@ -33,4 +36,5 @@ CALL_FORMATS: dict[str, Format] = {
 REPORT_FORMATS: dict[str, Format] = {
     "md": Format("Markdown", "text/markdown; charset=utf-8", "md", report.markdown),
     "html": Format("HTML (print to PDF)", "text/html; charset=utf-8", "html", report.html),
+    "docx": Format("Word", DOCX, "docx", report.docx),
 }

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from workshops.auth.models import OrganisationType, User
 from workshops.calls import text
+from workshops.calls.docx import DocxWriter
 from workshops.calls.exports import HTML_STYLE, CallText
 from workshops.countries import country_name
 from workshops.events.models import Breakout, Registration, RegistrationState, Workshop
@@ -251,3 +252,35 @@ def _html_table(header: list[str], rows: list[tuple]) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def docx(report: Report) -> bytes:
+    """The report as a Word document, with a table of contents."""
+    call = report.call_text.call
+    writer = DocxWriter(
+        title=f"Consultation report: {call.name}",
+        subject="Consultation report",
+        created=call.published_at or call.created_at,
+    )
+    writer.title_block(f"Consultation report: {call.name}", report.call_text.dates())
+    writer.table_of_contents()
+    writer.heading("Workshops", 1)
+    for part in report.workshops:
+        workshop = part.workshop
+        writer.heading(workshop.title, 2)
+        writer.paragraph(f"{_when(workshop)}{' · ' + workshop.venue if workshop.venue else ''}")
+        writer.paragraph(f"{part.participants} participant{'s' if part.participants != 1 else ''}.")
+        writer.table(["Type of organisation", "Participants"], [[t, str(n)] for t, n in part.by_type])
+        writer.table(["Country", "Participants"], [[c, str(n)] for c, n in part.by_country])
+        if part.listed:
+            writer.paragraph("Organisations that agreed to be listed: " + "; ".join(part.listed))
+        writer.table(["Breakout", "Needs logged"], [[b.title, str(b.needs)] for b in part.breakouts])
+    writer.heading("The needs behind each challenge", 1)
+    for challenge in report.call_text.challenges():
+        writer.heading(f"Challenge {challenge.number}: {challenge.title}", 2)
+        lines = report.needs_by_challenge.get(challenge.number, [])
+        if lines:
+            writer.table(NEED_HEADER, [[str(cell) for cell in n.cells()] for n in lines])
+        else:
+            writer.paragraph("No public need is linked to this challenge.")
+    return writer.to_bytes()
