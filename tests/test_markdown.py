@@ -103,3 +103,13 @@ def browser_scheme(url: str) -> str | None:
     cleaned = re.sub(r"[\t\n\r]", "", url).lstrip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f ")
     match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", cleaned)
     return match.group(1).lower() if match else None
+
+
+def test_deep_nesting_comes_out_as_text_instead_of_an_error():
+    rendered = render_markdown("1. " * 1000 + "end")
+    assert rendered.startswith("<p>1. 1. ") and rendered.endswith("end</p>")
+
+
+def test_table_columns_keep_their_alignment():
+    rendered = render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |")
+    assert '<th align="left">a</th>' in rendered and '<td align="right">2</td>' in rendered

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import markdown as markdown_lib
 import nh3
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-EXTENSIONS = ["extra", "sane_lists", "smarty"]
+#: "tables" again after "extra" (which includes it), so that its setting below applies.
+EXTENSIONS = ["extra", "tables", "sane_lists", "smarty"]
+#: Tables say how a column is aligned with ``align`` (kept by the sanitiser), not with a style attribute.
+EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3", "h4",
@@ -31,7 +34,12 @@ def render_markdown(text: str | None) -> Markup:
     """Turn Markdown into sanitised HTML that is safe to place in a page, e-mail or export."""
     if not text:
         return Markup("")
-    html = markdown_lib.markdown(text, extensions=EXTENSIONS, output_format="html")
+    try:
+        html = markdown_lib.markdown(
+            text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
+        )
+    except RecursionError:  # Python-Markdown recurses once per nesting level (a thousand "- - - …")
+        html = "".join(f"<p>{escape(part)}</p>" for part in text.split("\n\n") if part.strip())
     return Markup(sanitise_html(html))  # noqa: S704  # nosec B704 - nh3 kept only the allow-list
 
 
