@@ -98,3 +98,27 @@ def test_upgrading_gives_stored_needs_their_search_text(tmp_path):
         " resilience du reseau we need it crues ville de nice",
         " resilience du reseau we need it crues",  # an anonymous need is not found by its organisation
     ]
+
+
+def test_the_audit_log_takes_the_use_case_and_call_actions_and_gives_them_back_on_downgrade(tmp_path):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from workshops.db import make_engine
+    from workshops.migrate import downgrade, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+    upgrade(engine)
+    insert = text(
+        "INSERT INTO audit_entry (at, action, target_type, detail, ip) "
+        "VALUES ('2027-01-01 00:00:00', :action, 'call', '', '')"
+    )
+    with engine.begin() as connection:
+        connection.execute(insert, {"action": "call_published"})
+    downgrade(engine, "0007")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit_entry")).scalar_one() == 0
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert, {"action": "call_published"})
+    engine.dispose()

@@ -18,6 +18,7 @@ from workshops import (
     access,
     audit,
     auth,
+    calls,
     cli,
     db,
     errors,
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         can_facilitate=access.can_facilitate,
         can_see_attendees=access.can_see_attendees,
         can_see_requirements=access.can_see_requirements,
+        works_on_use_cases=access.works_on_use_cases,
     )
     app.add_template_filter(local, "local")
 
@@ -75,5 +77,6 @@ def create_app(config: dict | None = None) -> Flask:
     privacy.init_app(app)
     needs.init_app(app)
     usecases.init_app(app)
+    calls.init_app(app)
     errors.init_app(app)
     return app

@@ -68,3 +68,8 @@ def can_see_attendees(user, workshop) -> bool:
 def can_see_requirements(user) -> bool:
     """Dietary and accessibility requirements are for organisers only."""
     return is_organiser(user)
+
+
+def works_on_use_cases(user) -> bool:
+    """Organisers and facilitators explore needs and write use cases."""
+    return bool(user and user.is_authenticated and user.has_role(Role.facilitator))

@@ -28,7 +28,8 @@ def safe_filename(name: str, *, default: str = "download") -> str:
 
 def attachment(data: bytes | str, *, filename: str, mimetype: str) -> Response:
     """A response that the browser saves as ``filename`` rather than showing it."""
-    response = Response(data, mimetype=mimetype)
+    # A media type that names its charset is used as given (Werkzeug would add a second one).
+    response = Response(data, content_type=mimetype) if "charset=" in mimetype else Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{safe_filename(filename)}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

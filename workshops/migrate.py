@@ -28,3 +28,8 @@ def revision(engine: Engine, message: str) -> None:
     """Write a new migration from the difference between the models and the database at head."""
     upgrade(engine)
     command.revision(alembic_config(engine), message=message, autogenerate=True)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the database back to ``revision`` (for tests of a migration's way back)."""
+    command.downgrade(alembic_config(engine), revision)

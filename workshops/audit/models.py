@@ -18,6 +18,17 @@ class AuditAction(StrEnum):
     access_denied = "access_denied"
     csrf_failed = "csrf_failed"
     export = "export"
+    use_case_state = "use_case_state"
+    use_case_deleted = "use_case_deleted"
+    use_case_restored = "use_case_restored"
+    call_created = "call_created"
+    call_edited = "call_edited"
+    call_challenges_added = "call_challenges_added"
+    call_challenge_moved = "call_challenge_moved"
+    call_challenge_removed = "call_challenge_removed"
+    call_domain_moved = "call_domain_moved"
+    call_published = "call_published"
+    call_closed = "call_closed"
 
 
 class AuditEntry(SQLModel, table=True):

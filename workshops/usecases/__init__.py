@@ -7,4 +7,9 @@ bp = Blueprint("usecases", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the needs explorer and the use-case pages."""
+    from workshops.usecases import (
+        explorer_views,  # noqa: F401 - routes register on import
+        views,  # noqa: F401
+    )
+
     app.register_blueprint(bp)

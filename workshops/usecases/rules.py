@@ -10,10 +10,21 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, true
 from sqlmodel import col, select
 
+from workshops.access import works_on_use_cases
 from workshops.auth.models import Role, User
 from workshops.events.models import BreakoutFacilitator
 from workshops.needs.models import Need, Sensitivity
 from workshops.usecases.models import UseCase, UseCaseState
+
+__all__ = [
+    "TRANSITIONS",
+    "may_delete",
+    "may_edit",
+    "next_states",
+    "readable_needs",
+    "shows_organisation",
+    "works_on_use_cases",
+]
 
 #: The review workflow: from each state, the states it may go to, and the lowest role that may.
 TRANSITIONS: dict[UseCaseState, dict[UseCaseState, Role]] = {
@@ -34,11 +45,6 @@ TRANSITION_LABELS = {
     UseCaseState.rejected: "Reject",
     UseCaseState.draft: "Back to draft",
 }
-
-
-def works_on_use_cases(user: User) -> bool:
-    """Organisers and facilitators reach the needs explorer and the use cases."""
-    return bool(user.is_authenticated and user.has_role(Role.facilitator))
 
 
 def may_edit(user: User, use_case: UseCase) -> bool:

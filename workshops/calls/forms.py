@@ -1,0 +1,193 @@
+"""Forms of the organisers' call pages: the call itself, and the small forms behind its buttons.
+
+A call's dates are typed in its own time zone, the way workshops' are (the helpers come from the
+workshop forms); the form turns them into UTC for storage and back into local time to show them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from sqlmodel import Session, select
+from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from workshops.calls.models import SECTIONS, OpenCall
+from workshops.db import max_length
+from workshops.events.forms import CheckboxesField
+from workshops.events.manage_forms import (
+    DATETIME_FORMATS,
+    DEFAULT_TIMEZONE,
+    SLUG_PATTERN,
+    _check_exists,
+    _unless_untouched,
+    timezone_choices,
+    to_local,
+    to_utc,
+)
+from workshops.forms import LongSelect, options
+
+#: Said once above the sections; each section's own hint ends with "Markdown works."
+MARKDOWN_HINT = "Markdown works: ## headings, **bold**, *italic*, - lists, [links](https://…) and tables."
+#: What each section is for, shown under its label.
+SECTION_HINTS = {
+    "introduction": "What the call is for and what it funds, in a few paragraphs.",
+    "eligibility": "Who may apply: kinds of organisations, countries, consortium rules.",
+    "funding": "How much, per project and in total; what costs are eligible.",
+    "evaluation": "How proposals are judged, and by whom.",
+    "how_to_apply": "Where and how to apply, the documents needed, the deadline.",
+}
+
+
+def _one_line(value):
+    """A name is one line (it goes into e-mail subjects): line breaks and runs of spaces become one space."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _unix_lines(value):
+    """Browsers send a textarea's lines ending in CR LF; the exports want plain LF."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def _text(name: str, label: str, *, required: str, **kwargs) -> StringField:
+    limit = max_length(OpenCall, name)
+    return StringField(
+        label,
+        validators=[DataRequired(required), Length(max=limit)],
+        filters=[_one_line],
+        render_kw={"maxlength": limit},
+        **kwargs,
+    )
+
+
+def _moment(label: str, missing: str, description: str) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        validators=[InputRequired(missing)],
+        format=DATETIME_FORMATS,
+        description=description,
+        invalid_value_message="Enter a date and a time, e.g. 10/01/2022 09:00.",
+    )
+
+
+def _section(name: str) -> TextAreaField:
+    limit = max_length(OpenCall, name)
+    return TextAreaField(
+        SECTIONS[name],
+        validators=[Length(max=limit)],
+        filters=[_unix_lines],
+        description=f"{SECTION_HINTS[name]} Markdown works.",
+        render_kw={"rows": 8, "maxlength": limit},
+    )
+
+
+class CallForm(FlaskForm):
+    """Create or edit a draft call: its name, address, dates in its time zone, and its text."""
+
+    name = _text("name", "Name", required="Enter the call's name.", description="e.g. Open Call 2")
+    slug = _text(
+        "slug",
+        "Short name in the address",
+        required="Enter a short name for the address.",
+        description="Lowercase letters, digits and hyphens, e.g. open-call-2: its public page is /calls/open-call-2/.",
+    )
+    timezone = SelectField(
+        "Time zone",
+        choices=options((zone, zone) for zone in timezone_choices()),
+        validators=[InputRequired("Choose a time zone.")],
+        default=DEFAULT_TIMEZONE,
+        description="The opening and closing times are in this zone, on every page and in the exports.",
+        widget=LongSelect(),
+    )
+    opens_at = _moment("Opens", "Enter when the call opens.", "The first day and hour applications are accepted.")
+    closes_at = _moment("Closes", "Enter when the call closes.", "The deadline for applications.")
+    introduction = _section("introduction")
+    eligibility = _section("eligibility")
+    funding = _section("funding")
+    evaluation = _section("evaluation")
+    how_to_apply = _section("how_to_apply")
+
+    def __init__(self, *args, session: Session, call: OpenCall | None = None, **kwargs):
+        """``call`` is the one being edited: it may keep its own slug and its stored times."""
+        super().__init__(*args, **kwargs)
+        self._session = session
+        self._call = call
+
+    @property
+    def zone(self) -> str | None:
+        """The chosen time zone, if it is a real one."""
+        return self.timezone.data if self.timezone.data in timezone_choices() else None
+
+    def utc(self, field) -> datetime | None:
+        """A time field's value in UTC; an untouched time keeps its stored value, seconds included."""
+        if not self.zone or field.data is None:
+            return None
+        return _unless_untouched(self._call, field, self.zone) or to_utc(field.data, self.zone)
+
+    def validate_slug(self, field) -> None:
+        """Lowercase letters, digits and hyphens, and no other call's."""
+        if not SLUG_PATTERN.match(field.data):
+            raise ValidationError("Use lowercase letters, digits and single hyphens only, e.g. open-call-2.")
+        other = self._session.exec(select(OpenCall.id).where(OpenCall.slug == field.data)).first()
+        if other is not None and (self._call is None or other != self._call.id):
+            raise ValidationError("Another call has this short name; choose another.")
+
+    def validate_opens_at(self, field) -> None:
+        """The time must exist in the zone."""
+        _check_exists(field.data, self.zone)
+
+    def validate_closes_at(self, field) -> None:
+        """The time must exist in the zone, and come after the opening."""
+        _check_exists(field.data, self.zone)
+        opens, closes = self.utc(self.opens_at), self.utc(field)
+        if opens is not None and closes is not None and closes <= opens:
+            raise ValidationError("The call must close after it opens.")
+
+    def values(self) -> dict:
+        """What to store, with times in UTC."""
+        values = {
+            "name": self.name.data,
+            "slug": self.slug.data,
+            "timezone": self.timezone.data,
+            "opens_at": self.utc(self.opens_at),
+            "closes_at": self.utc(self.closes_at),
+        }
+        values.update({name: getattr(self, name).data or "" for name in SECTIONS})
+        return values
+
+
+def call_form_data(call: OpenCall) -> dict:
+    """A stored call as the form shows it: times in its own zone."""
+    data = {name: getattr(call, name) for name in ("name", "slug", "timezone", *SECTIONS)}
+    data["opens_at"] = to_local(call.opens_at, call.timezone)
+    data["closes_at"] = to_local(call.closes_at, call.timezone)
+    return data
+
+
+class MoveForm(FlaskForm):
+    """Move a challenge or a domain one place up or down."""
+
+    direction = SelectField(choices=options([("up", "Up"), ("down", "Down")]), validators=[InputRequired()])
+
+    @property
+    def step(self) -> int:
+        """-1 to move up (towards 1.1), +1 to move down."""
+        return -1 if self.direction.data == "up" else 1
+
+
+class AddChallengesForm(FlaskForm):
+    """Choose accepted use cases to add to the call as challenges."""
+
+    use_case_id = CheckboxesField(
+        "Accepted use cases not in the call yet",
+        coerce=int,
+        # The service says why an id cannot be added (taken out of review meanwhile, deleted…).
+        validate_choice=False,
+        validators=[DataRequired("Choose at least one use case to add.")],
+    )
+
+    def __init__(self, *args, use_cases: list[tuple[int, str]] = (), **kwargs):
+        """The choices: the use cases that may still be added."""
+        super().__init__(*args, **kwargs)
+        self.use_case_id.choices = options(use_cases)

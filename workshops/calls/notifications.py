@@ -1,0 +1,126 @@
+"""Telling contributors that a call is published: one e-mail per person whose need feeds its challenges.
+
+A need feeds a challenge when it is linked to the challenge's use case, or when it was merged (at
+any depth) into a need that is. Each person gets one message naming all their challenges, sent
+after the publication is committed: a message that fails is logged and never undoes the publication.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from workshops.auth.models import User
+from workshops.calls.models import OpenCall
+from workshops.calls.services import ChallengeText, grouped
+from workshops.mail import send_mail
+from workshops.navigation import external_url
+from workshops.needs.models import Need
+from workshops.usecases.models import UseCaseNeed
+
+log = logging.getLogger(__name__)
+#: Ids per ``IN (…)``: SQLite refuses statements with more than 32,766 parameters.
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """A person to tell, with the challenges their needs feed, in the call's order."""
+
+    user: User
+    challenges: list[ChallengeText]
+
+
+def contributors(session: Session, call: OpenCall) -> list[Contributor]:
+    """Everyone whose need feeds one of the call's challenges (a few queries, one more per level of merging)."""
+    challenges = [challenge for group in grouped(session, call) for challenge in group.challenges]
+    by_use_case: dict[int, list[ChallengeText]] = defaultdict(list)
+    for challenge in challenges:
+        by_use_case[challenge.challenge.use_case_id].append(challenge)
+    if not by_use_case:
+        return []
+    rows = session.exec(
+        select(UseCaseNeed.use_case_id, Need.id, Need.stated_by_id, Need.merged_into_id)
+        .join(Need, col(Need.id) == UseCaseNeed.need_id)
+        .where(col(UseCaseNeed.use_case_id).in_(by_use_case))
+    ).all()
+    direct: dict[int, set[int]] = defaultdict(set)
+    needs: dict[int, tuple[int | None, int | None]] = {}
+    for use_case_id, need_id, stated_by_id, merged_into_id in rows:
+        direct[need_id].add(use_case_id)
+        needs[need_id] = (stated_by_id, merged_into_id)
+    _add_merged_originals(session, needs)
+    authors: dict[int, set[int]] = defaultdict(set)
+    for need_id, (stated_by_id, _successor) in needs.items():
+        if stated_by_id is not None:
+            authors[stated_by_id] |= _fed(need_id, needs, direct)
+    people = session.exec(select(User).where(col(User.id).in_(authors)).order_by(User.id)).all()
+    told = []
+    for person in people:
+        if not _reachable(person):
+            continue
+        mine = [c for c in challenges if c.challenge.use_case_id in authors[person.id]]
+        told.append(Contributor(user=person, challenges=mine))
+    return told
+
+
+def _add_merged_originals(session: Session, needs: dict[int, tuple[int | None, int | None]]) -> None:
+    """Add to ``needs`` every need merged into one of them, at any depth: id → (stated by, merged into)."""
+    frontier = list(needs)
+    while frontier:
+        found = []
+        for start in range(0, len(frontier), BATCH):
+            rows = session.exec(
+                select(Need.id, Need.stated_by_id, Need.merged_into_id).where(
+                    col(Need.merged_into_id).in_(frontier[start : start + BATCH])
+                )
+            ).all()
+            for need_id, stated_by_id, merged_into_id in rows:
+                if need_id not in needs:
+                    needs[need_id] = (stated_by_id, merged_into_id)
+                    found.append(need_id)
+        frontier = found
+
+
+def _fed(need_id: int, needs: dict[int, tuple[int | None, int | None]], direct: dict[int, set[int]]) -> set[int]:
+    """The use cases a need feeds: its own links, and those of every need its merges led to."""
+    fed: set[int] = set()
+    seen: set[int] = set()
+    current: int | None = need_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        fed |= direct.get(current, set())
+        current = needs[current][1] if current in needs else None
+    return fed
+
+
+def _reachable(user: User) -> bool:
+    """Only a confirmed account with an address: nobody is written to who never confirmed it."""
+    return user.confirmed_at is not None and bool(user.email)
+
+
+def call_published(session: Session, call: OpenCall) -> int:
+    """Send each contributor one message naming their challenges; return how many messages went out."""
+    public_url = external_url("calls.public_call", slug=call.slug)
+    sent = 0
+    for contributor in contributors(session, call):
+        several = len(contributor.challenges) > 1
+        subject = f"{call.name} is published, with {'challenges' if several else 'a challenge'} from your needs"
+        try:
+            send_mail(
+                to=contributor.user.email,
+                subject=subject,
+                template="calls/published",
+                name=contributor.user.name,
+                call=call,
+                challenges=contributor.challenges,
+                public_url=public_url,
+            )
+        except Exception:  # a failed message must not stop the others, nor undo the publication
+            log.exception("could not tell account %s that call %s is published", contributor.user.id, call.id)
+        else:
+            sent += 1
+    return sent

@@ -1,0 +1,417 @@
+"""Open calls: the organisers' pages to write, compose, publish and export a call, and the public pages.
+
+Organiser pages live under ``/manage/calls`` and need the organiser role. Each handler loads its
+call (404), the decorator has checked the role (403), then it calls a service and goes back to the
+composition page, anchored to what changed so that keyboard users keep their place. The public
+pages show published and closed calls only: a draft's address answers 404 to everyone there,
+organisers included (they read a draft through the preview).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, func, select
+
+from workshops.access import role_required
+from workshops.audit.models import AuditAction
+from workshops.audit.services import record
+from workshops.auth.models import Role
+from workshops.calls import bp, exports, notifications, report, services, text
+from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS, Format
+from workshops.calls.forms import MARKDOWN_HINT, AddChallengesForm, CallForm, MoveForm, call_form_data
+from workshops.calls.models import SECTIONS, CallState, Challenge, OpenCall
+from workshops.calls.services import CallError
+from workshops.db import get_session, write_transaction
+from workshops.downloads import attachment
+from workshops.markdown import render_markdown
+from workshops.pagination import paginate
+from workshops.programme.models import Domain
+from workshops.timeutil import utcnow
+from workshops.usecases.models import UseCase, UseCaseState
+
+PER_PAGE = 50
+#: The call's own sections sit under its title (level 1) as level-2 headings: their headings move down two levels.
+SECTION_SHIFT = 2
+FROZEN_MESSAGE = "This call is published: its name, dates and text no longer change."
+PUBLIC_STATES = (CallState.published.value, CallState.closed.value)
+
+
+# --- Loading and helpers ------------------------------------------------------------------------
+
+
+def _call_or_404(call_id: int) -> OpenCall:
+    return get_session().get(OpenCall, call_id) or abort(404)
+
+
+def _public_call_or_404(slug: str) -> OpenCall:
+    """A published or closed call; a draft is not there for anyone on the public pages."""
+    call = services.call_by_slug(get_session(), slug)
+    if call is None or call.state not in PUBLIC_STATES:
+        abort(404)
+    return call
+
+
+def _challenge_or_404(call: OpenCall, challenge_id: int) -> Challenge:
+    challenge = get_session().get(Challenge, challenge_id, options=[selectinload(Challenge.use_case)])
+    if challenge is None or challenge.call_id != call.id:
+        abort(404)
+    return challenge
+
+
+def _composition(call: OpenCall, anchor: str | None = None) -> str:
+    return url_for("calls.manage_call", call_id=call.id, _anchor=anchor)
+
+
+def _challenge_counts(call_ids: list[int]) -> dict[int, int]:
+    """How many challenges each call has (one query)."""
+    if not call_ids:
+        return {}
+    counted = (
+        select(Challenge.call_id, func.count()).where(col(Challenge.call_id).in_(call_ids)).group_by(Challenge.call_id)
+    )
+    return dict(get_session().exec(counted).all())
+
+
+def _audit(action: AuditAction, call: OpenCall, detail: str = "") -> None:
+    """Record a change of a call in the audit log (ids and short facts only, never typed text)."""
+    record(action, target_type="call", target_id=call.id, detail=detail)
+
+
+def _flash_refusal(error: CallError) -> None:
+    flash(str(error), "error")
+
+
+def _download(format_: Format, source, filename: str):
+    return attachment(format_.data(source), filename=filename, mimetype=format_.mimetype)
+
+
+def _call_page(call: OpenCall, downloads: list[tuple[str, str, str]]) -> dict:
+    """What the preview and the public page show: the call text, rendered once, as the exports read it."""
+    call_text = exports.read(get_session(), call)
+    sections = [
+        (field, heading, render_markdown(text.shift_headings(getattr(call, field).strip(), SECTION_SHIFT)))
+        for field, heading in SECTIONS.items()
+        if getattr(call, field).strip()
+    ]
+    facts, bodies = {}, {}
+    for challenge in call_text.challenges():
+        key = challenge.challenge.id
+        facts[key] = exports.challenge_facts(call_text, challenge)
+        bodies[key] = render_markdown(text.shift_headings(challenge.body.strip(), exports.BODY_SHIFT))
+    return {
+        "call": call,
+        "call_text": call_text,
+        "sections": sections,
+        "facts": facts,
+        "bodies": bodies,
+        "downloads": downloads,
+    }
+
+
+def _public_status(call: OpenCall, now) -> str:
+    """Where a public call stands for someone who wants to apply."""
+    if call.state == CallState.closed or now >= call.closes_at:
+        return "Closed"
+    if now < call.opens_at:
+        return "Not open yet"
+    return "Open for applications"
+
+
+# --- The list and the call's details -------------------------------------------------------------
+
+
+@bp.route("/manage/calls")
+@role_required(Role.organiser)
+def manage_calls():
+    """Every call, the latest first, with its state, dates and number of challenges."""
+    statement = select(OpenCall).order_by(col(OpenCall.opens_at).desc(), col(OpenCall.id).desc())
+    page = paginate(get_session(), statement, per_page=PER_PAGE)
+    return render_template("calls/manage_calls.html", page=page, counts=_challenge_counts([c.id for c in page.items]))
+
+
+@bp.route("/manage/calls/new", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def new():
+    """Create a call: a draft until published."""
+    form = CallForm(session=get_session())
+    if form.validate_on_submit():
+        call = _save(form, None)
+        if call is not None:
+            _audit(AuditAction.call_created, call, f"slug={call.slug}")
+            flash(f"Created “{call.name}”. Add its challenges next.", "success")
+            return redirect(_composition(call))
+    return render_template("calls/form.html", form=form, call=None, markdown_hint=MARKDOWN_HINT)
+
+
+@bp.route("/manage/calls/<int:call_id>/edit", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def edit(call_id: int):
+    """Change a draft call's name, address, dates and text; a published call's are frozen."""
+    call = _call_or_404(call_id)
+    if call.state != CallState.draft:
+        flash(FROZEN_MESSAGE, "warning")
+        return redirect(_composition(call))
+    form = CallForm(data=call_form_data(call), session=get_session(), call=call)
+    if form.validate_on_submit():
+        try:
+            saved = _save(form, call)
+        except CallError as error:
+            _flash_refusal(error)
+            return redirect(_composition(call))
+        if saved is not None:
+            _audit(AuditAction.call_edited, call, f"slug={call.slug}")
+            flash("Saved the call.", "success")
+            return redirect(_composition(call))
+    return render_template("calls/form.html", form=form, call=call, markdown_hint=MARKDOWN_HINT)
+
+
+def _save(form: CallForm, call: OpenCall | None) -> OpenCall | None:
+    """Store a valid form (a new call, or a draft's changes); ``None`` with the reason next to the slug.
+
+    The draft is read again under the write lock: a call published meanwhile is refused (CallError).
+    """
+    session = get_session()
+    values = form.values()
+    try:
+        with write_transaction(session):
+            if call is None:
+                call = OpenCall(**values)
+                session.add(call)
+            else:
+                current = session.get(OpenCall, call.id, populate_existing=True)
+                if current.state != CallState.draft:
+                    raise CallError(FROZEN_MESSAGE)
+                for name, value in values.items():
+                    setattr(current, name, value)
+                current.updated_at = utcnow()
+            session.flush()
+    except IntegrityError:  # another organiser took the slug between the check and the save
+        form.slug.errors.append("Another call has this short name; choose another.")
+        return None
+    return call
+
+
+# --- Composing ----------------------------------------------------------------------------------
+
+
+@bp.route("/manage/calls/<int:call_id>")
+@role_required(Role.organiser)
+def manage_call(call_id: int):
+    """The composition page: challenges by domain in order, adding, moving, publishing, downloads."""
+    call = _call_or_404(call_id)
+    session = get_session()
+    groups = services.grouped(session, call)
+    in_call = {c.challenge.use_case_id for group in groups for c in group.challenges}
+    candidates, without_domain = [], []
+    if call.state == CallState.draft:
+        accepted = session.exec(
+            select(UseCase)
+            .where(UseCase.state == UseCaseState.accepted, col(UseCase.deleted_at).is_(None))
+            .options(selectinload(UseCase.domain))
+            .order_by(UseCase.title, UseCase.id)
+        ).all()
+        waiting = [u for u in accepted if u.id not in in_call]
+        candidates = sorted(
+            (u for u in waiting if u.domain is not None), key=lambda u: (u.domain.position, u.domain.name, u.title)
+        )
+        without_domain = [u for u in waiting if u.domain is None]
+    return render_template(
+        "calls/manage_call.html",
+        call=call,
+        groups=groups,
+        challenge_count=len(in_call),
+        candidates=candidates,
+        without_domain=without_domain,
+        add_form=AddChallengesForm(use_cases=[(u.id, u.title) for u in candidates]),
+        call_formats=CALL_FORMATS,
+        report_formats=REPORT_FORMATS,
+        accepted=UseCaseState.accepted.value,
+    )
+
+
+@bp.route("/manage/calls/<int:call_id>/challenges", methods=["POST"])
+@role_required(Role.organiser)
+def add_challenges(call_id: int):
+    """Add the chosen accepted use cases, each at the end of its domain."""
+    call = _call_or_404(call_id)
+    form = AddChallengesForm()
+    if not form.validate_on_submit():
+        flash(form.use_case_id.errors[0] if form.use_case_id.errors else "Choose use cases to add.", "error")
+        return redirect(_composition(call, "add"))
+    try:
+        added = services.add_challenges(get_session(), call, form.use_case_id.data)
+    except CallError as error:
+        _flash_refusal(error)
+        return redirect(_composition(call, "add"))
+    _audit(AuditAction.call_challenges_added, call, "use cases " + ", ".join(str(i) for i in form.use_case_id.data))
+    flash(f"Added {added} {'challenge' if added == 1 else 'challenges'} to the call.", "success")
+    return redirect(_composition(call, "challenges"))
+
+
+@bp.route("/manage/calls/<int:call_id>/challenges/<int:challenge_id>/move", methods=["POST"])
+@role_required(Role.organiser)
+def move_challenge(call_id: int, challenge_id: int):
+    """Move a challenge one place up or down within its domain."""
+    call = _call_or_404(call_id)
+    challenge = _challenge_or_404(call, challenge_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.move_challenge(get_session(), call, challenge.id, form.step)
+    except CallError as error:
+        _flash_refusal(error)
+        return redirect(_composition(call, "challenges"))
+    _audit(AuditAction.call_challenge_moved, call, f"challenge {challenge.id} {form.direction.data}")
+    flash(f"Moved “{challenge.use_case.title}” {form.direction.data}.", "success")
+    return redirect(_composition(call, f"challenge-{challenge.id}"))
+
+
+@bp.route("/manage/calls/<int:call_id>/challenges/<int:challenge_id>/remove", methods=["POST"])
+@role_required(Role.organiser)
+def remove_challenge(call_id: int, challenge_id: int):
+    """Take a challenge out of the call; the use case stays as it is, and may be added again."""
+    call = _call_or_404(call_id)
+    challenge = _challenge_or_404(call, challenge_id)
+    title = challenge.use_case.title
+    try:
+        services.remove_challenge(get_session(), call, challenge.id)
+    except CallError as error:
+        _flash_refusal(error)
+        return redirect(_composition(call, "challenges"))
+    _audit(AuditAction.call_challenge_removed, call, f"challenge {challenge_id}")
+    flash(f"Removed “{title}” from the call; the challenges after it moved up.", "success")
+    return redirect(_composition(call, "challenges"))
+
+
+@bp.route("/manage/calls/<int:call_id>/domains/<int:domain_id>/move", methods=["POST"])
+@role_required(Role.organiser)
+def move_domain(call_id: int, domain_id: int):
+    """Move a domain, with all its challenges, one place up or down in the call."""
+    call = _call_or_404(call_id)
+    domain = get_session().get(Domain, domain_id) or abort(404)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.move_domain(get_session(), call, domain.id, form.step)
+    except CallError as error:
+        _flash_refusal(error)
+        return redirect(_composition(call, "challenges"))
+    _audit(AuditAction.call_domain_moved, call, f"domain {domain.id} {form.direction.data}")
+    flash(f"Moved the domain “{domain.name}” {form.direction.data}.", "success")
+    return redirect(_composition(call, f"domain-{domain.id}"))
+
+
+# --- Publishing ---------------------------------------------------------------------------------
+
+
+@bp.route("/manage/calls/<int:call_id>/publish", methods=["POST"])
+@role_required(Role.organiser)
+def publish(call_id: int):
+    """Publish a draft: the challenges' text is frozen, then each contributor is e-mailed once."""
+    call = _call_or_404(call_id)
+    try:
+        challenges = services.publish(get_session(), call)
+    except CallError as error:
+        _flash_refusal(error)
+        return redirect(_composition(call, "publish"))
+    _audit(AuditAction.call_published, call, f"{len(challenges)} challenges")
+    told = notifications.call_published(get_session(), call)  # after the commit: a failed mail undoes nothing
+    people = "contributor was" if told == 1 else "contributors were"
+    flash(f"Published “{call.name}”: the text of its challenges is frozen, and {told} {people} told.", "success")
+    return redirect(_composition(call))
+
+
+@bp.route("/manage/calls/<int:call_id>/close", methods=["POST"])
+@role_required(Role.organiser)
+def close(call_id: int):
+    """Close a published call; its text and public page stay."""
+    call = _call_or_404(call_id)
+    try:
+        services.close(get_session(), call)
+    except CallError as error:
+        _flash_refusal(error)
+        return redirect(_composition(call))
+    _audit(AuditAction.call_closed, call, f"slug={call.slug}")
+    flash(f"“{call.name}” is closed. Its public page now says so.", "success")
+    return redirect(_composition(call))
+
+
+# --- Reading and downloading --------------------------------------------------------------------
+
+
+@bp.route("/manage/calls/<int:call_id>/preview")
+@role_required(Role.organiser)
+def preview(call_id: int):
+    """The whole call text as one page, as the public will read it."""
+    call = _call_or_404(call_id)
+    downloads = [
+        (key, format_.label, url_for("calls.export", call_id=call.id, fmt=key)) for key, format_ in CALL_FORMATS.items()
+    ]
+    return render_template("calls/preview.html", **_call_page(call, downloads))
+
+
+@bp.route("/manage/calls/<int:call_id>/export.<fmt>")
+@role_required(Role.organiser)
+def export(call_id: int, fmt: str):
+    """Download the call text in one format (a draft's too, to review it elsewhere)."""
+    call = _call_or_404(call_id)
+    format_ = CALL_FORMATS.get(fmt) or abort(404)
+    return _download(format_, exports.read(get_session(), call), f"{call.slug}.{format_.extension}")
+
+
+@bp.route("/manage/calls/<int:call_id>/report.<fmt>", endpoint="report")
+@role_required(Role.organiser)
+def report_download(call_id: int, fmt: str):
+    """Download the consultation report: who took part and the needs behind each challenge (organisers only)."""
+    call = _call_or_404(call_id)
+    format_ = REPORT_FORMATS.get(fmt) or abort(404)
+    session = get_session()
+    data = report.build(session, exports.read(session, call))
+    record(AuditAction.export, target_type="call", target_id=call.id, detail=f"consultation report {fmt}")
+    return _download(format_, data, f"{call.slug}-consultation-report.{format_.extension}")
+
+
+# --- Public pages -------------------------------------------------------------------------------
+
+
+@bp.route("/calls/")
+def public_calls():
+    """The published and closed calls, the latest first."""
+    statement = (
+        select(OpenCall)
+        .where(col(OpenCall.state).in_(PUBLIC_STATES))
+        .order_by(col(OpenCall.opens_at).desc(), col(OpenCall.id).desc())
+    )
+    calls = list(get_session().exec(statement))
+    now = utcnow()
+    return render_template(
+        "calls/public_calls.html",
+        calls=calls,
+        counts=_challenge_counts([c.id for c in calls]),
+        statuses={c.id: _public_status(c, now) for c in calls},
+    )
+
+
+@bp.route("/calls/<slug>/")
+def public_call(slug: str):
+    """A published call's text, with its downloads."""
+    call = _public_call_or_404(slug)
+    downloads = [
+        (key, format_.label, url_for("calls.public_export", slug=call.slug, fmt=key))
+        for key, format_ in CALL_FORMATS.items()
+    ]
+    return render_template(
+        "calls/public_call.html", status=_public_status(call, utcnow()), **_call_page(call, downloads)
+    )
+
+
+@bp.route("/calls/<slug>/export.<fmt>")
+def public_export(slug: str, fmt: str):
+    """Download a published call's text in one format."""
+    call = _public_call_or_404(slug)
+    format_ = CALL_FORMATS.get(fmt) or abort(404)
+    return _download(format_, exports.read(get_session(), call), f"{call.slug}.{format_.extension}")

@@ -1,0 +1,481 @@
+"""The use cases for organisers and facilitators: list, creation from needs, page, editor, review, revisions.
+
+Every handler loads its use case (404 for an unknown or deleted one, except the organisers' view of
+a deleted one), checks the role, then calls a service. Forms that fail keep what the person typed.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, select
+
+from workshops.access import role_required
+from workshops.auth.models import Role
+from workshops.db import get_session, max_length
+from workshops.events.models import TestBed
+from workshops.markdown import render_markdown
+from workshops.pagination import paginate
+from workshops.programme.models import Domain
+from workshops.security import account_key, limiter
+from workshops.usecases import bp, diff, rules
+from workshops.usecases import services as use_cases_service
+from workshops.usecases.forms import AddNeedsForm, CommentForm, PreviewForm, StateForm, TemplateForm, UseCaseForm
+from workshops.usecases.models import UseCase, UseCaseComment, UseCaseRevision, UseCaseState
+
+try:  # the traceability panel is written alongside; until it is there, the page shows none
+    from workshops.usecases import traceability
+except ImportError:  # pragma: no cover - only while the module is missing
+    traceability = None
+
+PER_PAGE = 25
+REVISIONS_PER_PAGE = 50
+#: Live previews as someone types (the editor asks after half a second without typing).
+PREVIEW_PER_ACCOUNT = "60 per minute"
+#: What a state change is called once done.
+DONE_WORDS = {
+    UseCaseState.in_review: "is sent for review",
+    UseCaseState.accepted: "is accepted",
+    UseCaseState.rejected: "is rejected",
+    UseCaseState.draft: "is back to draft",
+}
+STALE_MESSAGE = (
+    "Someone else saved this use case while you were editing it. Their version is shown beside yours: "
+    "bring what you need from it into your text, then save again."
+)
+BUSY_MESSAGE = "The database was busy: nothing was saved. Please try again."
+
+
+def _load(use_case_id: int, *, deleted: bool = False) -> UseCase:
+    """The use case, or 404; a deleted one only for organisers, and only where ``deleted`` allows it."""
+    use_case = get_session().get(UseCase, use_case_id)
+    if use_case is None:
+        abort(404)
+    if use_case.deleted_at is not None and not (deleted and rules.may_delete(current_user)):
+        abort(404)
+    return use_case
+
+
+def _ids(values: list[str]) -> list[int]:
+    return list(dict.fromkeys(int(v) for v in values if v.strip().isdigit()))
+
+
+def _form(**kwargs) -> UseCaseForm:
+    session = get_session()
+    domains = list(session.exec(select(Domain).order_by(Domain.position, Domain.name)))
+    test_beds = list(session.exec(select(TestBed).order_by(TestBed.name)))
+    return UseCaseForm(domains=domains, test_beds=test_beds, **kwargs)
+
+
+def _values(form: UseCaseForm) -> use_cases_service.UseCaseInput:
+    return use_cases_service.UseCaseInput(
+        title=form.title.data,
+        summary=form.summary.data,
+        domain_id=form.domain_id.data,
+        test_bed_id=form.test_bed_id.data,
+        owners=form.owners.data,
+        owners_may_be_named=bool(form.owners_may_be_named.data),
+        trl_min=form.trl_min.data,
+        trl_max=form.trl_max.data,
+        body=form.body.data or "",
+    )
+
+
+def _previewing(form) -> bool:
+    """The "Preview" button was pressed: show the text rendered, save nothing."""
+    return request.method == "POST" and bool(form.preview.data)
+
+
+# --- The list -----------------------------------------------------------------------------------
+
+
+@bp.route("/manage/use-cases")
+@role_required(Role.facilitator)
+def use_cases():
+    """Every use case, by latest change, filtered by state and domain; organisers also list deleted ones."""
+    session = get_session()
+    state = request.args.get("state", "")
+    domain_id = request.args.get("domain", type=int)
+    deleted = state == "deleted" and rules.may_delete(current_user)
+    statement = select(UseCase).options(selectinload(UseCase.domain))
+    if deleted:
+        statement = statement.where(col(UseCase.deleted_at).is_not(None)).order_by(col(UseCase.deleted_at).desc())
+    else:
+        statement = statement.where(col(UseCase.deleted_at).is_(None))
+        if state in UseCaseState.__members__:
+            statement = statement.where(UseCase.state == state)
+        statement = statement.order_by(col(UseCase.updated_at).desc())
+    if domain_id:
+        statement = statement.where(UseCase.domain_id == domain_id)
+    page = paginate(session, statement.order_by(col(UseCase.id).desc()), per_page=PER_PAGE)
+    return render_template(
+        "usecases/use_cases.html",
+        page=page,
+        counts=use_cases_service.need_counts(session, [u.id for u in page.items]),
+        domains=list(session.exec(select(Domain).order_by(Domain.position, Domain.name))),
+        state=state,
+        domain_id=domain_id,
+        deleted=deleted,
+        states=list(UseCaseState),
+    )
+
+
+# --- Creating -----------------------------------------------------------------------------------
+
+
+@bp.route("/manage/use-cases/new", methods=["GET", "POST"])
+@role_required(Role.facilitator)
+def new():
+    """A new use case, prefilled from the needs chosen (``?need=1&need=2``), or empty from the template."""
+    session = get_session()
+    if request.method == "GET":
+        ids = _ids(request.args.getlist("need"))
+    else:
+        form = _form()
+        ids = form.need_ids()
+    needs = use_cases_service.explorable_needs(session, current_user, ids)
+    if len(needs) != len(ids):
+        abort(404)
+    if request.method == "GET":
+        form = _form(obj=use_cases_service.prefill(session, needs))
+        form.needs.data = ",".join(str(need.id) for need in needs)
+    status = 200
+    if not _previewing(form) and form.validate_on_submit():
+        try:
+            use_case = use_cases_service.create_use_case(
+                session=session, author=current_user, values=_values(form), need_ids=ids
+            )
+        except use_cases_service.UseCaseError as refused:
+            form.form_errors.append(str(refused))
+        except use_cases_service.Busy:
+            form.form_errors.append(BUSY_MESSAGE)
+            status = 409
+        else:
+            flash(f"The use case “{use_case.title}” is created.", "success")
+            return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+    preview = render_markdown(form.body.data)
+    return render_template("usecases/new.html", form=form, needs=needs, preview=preview), status
+
+
+@bp.route("/manage/use-cases/add-needs", methods=["POST"])
+@role_required(Role.facilitator)
+def add_needs():
+    """Add the needs chosen in the explorer to an existing use case."""
+    form = AddNeedsForm()
+    if not form.validate_on_submit():
+        flash("Choose a use case and the needs to add to it.", "error")
+        return redirect(url_for("usecases.use_cases"))
+    use_case = _load(form.use_case_id.data)
+    ids = list(dict.fromkeys(form.need.data))
+    if len(use_cases_service.explorable_needs(get_session(), current_user, ids)) != len(ids):
+        abort(404)
+    try:
+        added = use_cases_service.add_needs(session=get_session(), use_case=use_case, actor=current_user, need_ids=ids)
+    except use_cases_service.UseCaseError as refused:
+        flash(str(refused), "error")
+    except use_cases_service.Busy:
+        abort(409)
+    else:
+        if added:
+            flash(f"Added {added} need{'s' if added != 1 else ''} to “{use_case.title}”.", "success")
+        else:
+            flash(f"These needs already feed “{use_case.title}”.", "info")
+    return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+
+
+# --- One use case -------------------------------------------------------------------------------
+
+
+def _page(use_case: UseCase, *, comment_form: CommentForm | None = None, status: int = 200):
+    """The use case page: its text, the workflow buttons the viewer may use, where it comes from, comments."""
+    session = get_session()
+    comments = session.exec(
+        select(UseCaseComment)
+        .where(UseCaseComment.use_case_id == use_case.id)
+        .order_by(UseCaseComment.created_at, UseCaseComment.id)
+        .options(selectinload(UseCaseComment.author))
+    ).all()
+    latest = session.exec(
+        select(UseCaseRevision)
+        .where(UseCaseRevision.use_case_id == use_case.id)
+        .order_by(col(UseCaseRevision.number).desc())
+        .limit(1)
+        .options(selectinload(UseCaseRevision.author))
+    ).first()
+    may_edit = rules.may_edit(current_user, use_case) and use_case.deleted_at is None
+    trace = traceability.panel(session, use_case, current_user) if traceability is not None else None
+    page = render_template(
+        "usecases/use_case.html",
+        use_case=use_case,
+        trace=trace,
+        trace_remove=may_edit,
+        comments=comments,
+        comment_form=comment_form or CommentForm(),
+        next_states=rules.next_states(current_user, use_case),
+        transition_labels=rules.TRANSITION_LABELS,
+        latest=latest,
+        may_edit=may_edit,
+        may_delete=rules.may_delete(current_user),
+    )
+    return page, status
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>")
+@role_required(Role.facilitator)
+def use_case(use_case_id: int):
+    """A use case: its text, state, workflow, the needs behind it, and comments."""
+    return _page(_load(use_case_id, deleted=True))
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>/edit", methods=["GET", "POST"])
+@role_required(Role.facilitator)
+def edit(use_case_id: int):
+    """Edit a use case with a live preview; a save based on an older version shows both versions."""
+    use_case = _load(use_case_id)
+    if request.method == "GET" and not rules.may_edit(current_user, use_case):
+        abort(403)
+    form = _form(obj=use_case if request.method == "GET" else None, editing=True)
+    current, differing, status = None, set(), 200
+    if not _previewing(form) and form.validate_on_submit():
+        try:
+            use_cases_service.update_use_case(
+                session=get_session(),
+                use_case=use_case,
+                author=current_user,
+                values=_values(form),
+                expected_version=int(form.version.data),
+            )
+        except use_cases_service.StaleUseCase as stale:
+            current = stale.current
+            differing = use_cases_service.differing_fields(current, _values(form))
+            form.version.data = str(current.version)  # saving again now replaces it, knowingly
+            form.form_errors.append(STALE_MESSAGE)
+        except use_cases_service.UseCaseError as refused:
+            form.form_errors.append(str(refused))
+        except use_cases_service.Busy:
+            form.form_errors.append(BUSY_MESSAGE)
+            status = 409
+        else:
+            flash("The use case is saved.", "success")
+            return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+    preview = render_markdown(form.body.data)
+    return render_template(
+        "usecases/edit.html", form=form, use_case=use_case, current=current, differing=differing, preview=preview
+    ), status
+
+
+@bp.route("/manage/use-cases/preview", methods=["POST"])
+@role_required(Role.facilitator)
+@limiter.limit(PREVIEW_PER_ACCOUNT, key_func=account_key)
+def preview():
+    """The Markdown sent, rendered and sanitised by the one Markdown helper (an HTML fragment)."""
+    form = PreviewForm()
+    body = (form.body.data or "")[: max_length(UseCase, "body")]
+    return Response(str(render_markdown(body)), mimetype="text/html")
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>/state", methods=["POST"])
+@role_required(Role.facilitator)
+def change_state(use_case_id: int):
+    """Move the use case along the review workflow (send for review, accept, reject, back to draft)."""
+    use_case = _load(use_case_id)
+    form = StateForm()
+    if not form.validate_on_submit():
+        flash("Choose what to do with the use case.", "error")
+        return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+    try:
+        use_cases_service.change_state(
+            session=get_session(),
+            use_case=use_case,
+            actor=current_user,
+            to_state=form.state.data,
+            reason=form.reason.data,
+        )
+    except use_cases_service.UseCaseError as refused:
+        flash(str(refused), "error")
+    except use_cases_service.Busy:
+        abort(409)
+    else:
+        flash(f"The use case {DONE_WORDS[UseCaseState(use_case.state)]}.", "success")
+    return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>/comments", methods=["POST"])
+@role_required(Role.facilitator)
+def comment(use_case_id: int):
+    """Add a comment; a refused one is shown again with the text kept."""
+    use_case = _load(use_case_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            use_cases_service.add_comment(
+                session=get_session(), use_case=use_case, author=current_user, body=form.body.data
+            )
+        except use_cases_service.UseCaseError as refused:
+            form.body.errors = [*form.body.errors, str(refused)]
+        except use_cases_service.Busy:
+            form.body.errors = [*form.body.errors, BUSY_MESSAGE]
+        else:
+            flash("Your comment is added.", "success")
+            return redirect(url_for("usecases.use_case", use_case_id=use_case.id, _anchor="comments"))
+    return _page(use_case, comment_form=form, status=422)
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>/needs/<int:need_id>/remove", methods=["POST"])
+@role_required(Role.facilitator)
+def remove_need(use_case_id: int, need_id: int):
+    """Unlink a need from the use case."""
+    use_case = _load(use_case_id)
+    needs = use_cases_service.explorable_needs(get_session(), current_user, [need_id])
+    if not needs:
+        abort(404)
+    try:
+        use_cases_service.remove_need(session=get_session(), use_case=use_case, actor=current_user, need_id=need_id)
+    except use_cases_service.UseCaseError as refused:
+        flash(str(refused), "error")
+    except use_cases_service.Busy:
+        abort(409)
+    else:
+        flash(f"“{needs[0].title}” no longer feeds this use case.", "success")
+    return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>/delete", methods=["POST"])
+@role_required(Role.organiser)
+def delete(use_case_id: int):
+    """Delete the use case softly; its page then offers to undo it."""
+    use_case = _load(use_case_id)
+    try:
+        use_cases_service.delete_use_case(session=get_session(), use_case=use_case, actor=current_user)
+    except use_cases_service.Busy:
+        abort(409)
+    flash(f"“{use_case.title}” is deleted: it feeds no need and leaves the lists. Undo brings it back.", "success")
+    return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>/restore", methods=["POST"])
+@role_required(Role.organiser)
+def restore(use_case_id: int):
+    """Undo the deletion of a use case."""
+    use_case = _load(use_case_id, deleted=True)
+    try:
+        use_cases_service.restore_use_case(session=get_session(), use_case=use_case, actor=current_user)
+    except use_cases_service.Busy:
+        abort(409)
+    flash(f"“{use_case.title}” is back.", "success")
+    return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+
+
+# --- Revisions ----------------------------------------------------------------------------------
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>/revisions")
+@role_required(Role.facilitator)
+def revisions(use_case_id: int):
+    """Every revision, newest first: who, when, what; two of them can be compared."""
+    use_case = _load(use_case_id, deleted=True)
+    statement = (
+        select(UseCaseRevision)
+        .where(UseCaseRevision.use_case_id == use_case.id)
+        .order_by(col(UseCaseRevision.number).desc())
+        .options(selectinload(UseCaseRevision.author))
+    )
+    page = paginate(get_session(), statement, per_page=REVISIONS_PER_PAGE)
+    numbers = [r.number for r in page.items]
+    return render_template(
+        "usecases/revisions.html",
+        use_case=use_case,
+        page=page,
+        chosen_a=numbers[1] if len(numbers) > 1 else (numbers[0] if numbers else None),
+        chosen_b=numbers[0] if numbers else None,
+    )
+
+
+#: The fields compared between two revisions, as people read them.
+COMPARED_FIELDS = {
+    "title": "Title",
+    "state": "State",
+    "summary": "Summary",
+    "domain": "Domain",
+    "test_bed": "Test bed",
+    "owners": "Challenge owners",
+    "owners_may_be_named": "Owners agreed to be named",
+    "trl": "TRL range",
+}
+
+
+def _readable_fields(revision: UseCaseRevision, domains: dict[int, str], test_beds: dict[int, str]) -> dict[str, str]:
+    state = UseCaseState(revision.state).label
+    if revision.rejected_reason:
+        state = f"{state}: {revision.rejected_reason}"
+    return {
+        "title": revision.title,
+        "state": state,
+        "summary": revision.summary,
+        "domain": domains.get(revision.domain_id, "—") if revision.domain_id else "—",
+        "test_bed": test_beds.get(revision.test_bed_id, "—") if revision.test_bed_id else "—",
+        "owners": revision.owners,
+        "owners_may_be_named": "Yes" if revision.owners_may_be_named else "No",
+        "trl": f"{revision.trl_min} to {revision.trl_max}",
+    }
+
+
+@bp.route("/manage/use-cases/<int:use_case_id>/compare")
+@role_required(Role.facilitator)
+def compare(use_case_id: int):
+    """Two revisions side by side: the fields that changed, and the text line by line with changed words."""
+    use_case = _load(use_case_id, deleted=True)
+    numbers = {request.args.get("a", type=int), request.args.get("b", type=int)} - {None}
+    if not numbers:
+        flash("Choose two revisions to compare.", "warning")
+        return redirect(url_for("usecases.revisions", use_case_id=use_case.id))
+    session = get_session()
+    found = session.exec(
+        select(UseCaseRevision)
+        .where(UseCaseRevision.use_case_id == use_case.id, col(UseCaseRevision.number).in_(numbers))
+        .order_by(UseCaseRevision.number)
+        .options(selectinload(UseCaseRevision.author))
+    ).all()
+    if len(found) != len(numbers):
+        abort(404)
+    older, newer = found[0], found[-1]
+    domain_ids = {r.domain_id for r in found} - {None}
+    test_bed_ids = {r.test_bed_id for r in found} - {None}
+    domains = dict(session.exec(select(Domain.id, Domain.name).where(col(Domain.id).in_(domain_ids))).all())
+    test_beds = dict(session.exec(select(TestBed.id, TestBed.name).where(col(TestBed.id).in_(test_bed_ids))).all())
+    before, after = _readable_fields(older, domains, test_beds), _readable_fields(newer, domains, test_beds)
+    full = request.args.get("full") == "1"
+    rows = diff.diff_lines(older.body, newer.body)
+    return render_template(
+        "usecases/compare.html",
+        use_case=use_case,
+        older=older,
+        newer=newer,
+        fields=diff.compare_fields(before, after, COMPARED_FIELDS),
+        rows=rows if full else diff.with_context(rows),
+        body_changed=any(row.kind != diff.SAME for row in rows),
+        full=full,
+    )
+
+
+# --- The body template --------------------------------------------------------------------------
+
+
+@bp.route("/manage/use-case-template", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def template():
+    """Edit the Markdown every new use case starts from, with the same preview as the editor."""
+    session = get_session()
+    form = TemplateForm(data={"body": use_cases_service.template_body(session)} if request.method == "GET" else None)
+    if not _previewing(form) and form.validate_on_submit():
+        try:
+            use_cases_service.set_template(session=session, body=form.body.data, author=current_user)
+        except use_cases_service.UseCaseError as refused:
+            form.form_errors.append(str(refused))
+        except use_cases_service.Busy:
+            abort(409)
+        else:
+            flash("The template is saved: new use cases start from it.", "success")
+            return redirect(url_for("usecases.template"))
+    return render_template("usecases/template.html", form=form, preview=render_markdown(form.body.data))
