@@ -11,6 +11,7 @@ import re
 from playwright.sync_api import expect
 from sqlmodel import Session, col, select
 
+from workshops.auth.models import User
 from workshops.db import make_engine
 from workshops.events.models import Breakout
 from workshops.needs.models import Need
@@ -46,6 +47,14 @@ def _port_needs(live_server, count: int, *, skip: int = 0) -> list[Need]:
     return needs
 
 
+def _author_email(live_server, need: Need) -> str:
+    engine = make_engine(live_server.env["WORKSHOPS_DATABASE_URL"])
+    with Session(engine) as session:
+        email = session.get(User, need.stated_by_id).email
+    engine.dispose()
+    return email
+
+
 def _new_use_case_url(live_server, needs: list[Need]) -> str:
     return live_server.url + "/manage/use-cases/new?" + "&".join(f"need={need.id}" for need in needs)
 
@@ -57,7 +66,15 @@ def test_an_organiser_synthesises_reviews_and_accepts_while_a_stale_save_gets_th
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     _log_in(page, live_server, "organiser@example.org")
 
-    page.goto(_new_use_case_url(live_server, needs))
+    # The organiser narrows the explorer to the breakout's needs and ticks three of them.
+    page.get_by_role("link", name="Needs", exact=True).click()
+    page.get_by_role("group", name="Breakout").get_by_role("checkbox", name=re.compile("Ports and terminals")).check()
+    page.get_by_role("button", name="Apply").first.click()
+    expect(page.get_by_role("group", name="Breakout").locator("input:checked")).to_have_count(1)
+    check_page(page, "explorer-filtered")
+    for need in needs:
+        page.get_by_label(f"Select “{need.title}”").check()
+    page.get_by_role("button", name="Create use case from these").click()
     expect(page.get_by_role("heading", name="New use case")).to_be_visible()
     expect(page.get_by_text("Created from 3 needs")).to_be_visible()
     body = page.get_by_role("textbox", name=re.compile(r"^Text\b"))
@@ -118,6 +135,14 @@ def test_an_organiser_synthesises_reviews_and_accepts_while_a_stale_save_gets_th
     expect(page.get_by_role("heading", name=re.compile(r"Revision 1 and revision \d+"))).to_be_visible()
     expect(page.locator(".usecase-diff-body ins").filter(has_text="bold")).to_be_visible()
     check_page(page, "compare")
+
+    # The person who stated one of the needs learns what became of it.
+    author = browser.new_context(viewport=PHONE).new_page()
+    _log_in(author, live_server, _author_email(live_server, needs[0]))
+    author.get_by_role("link", name="My needs").click()
+    fed = author.locator(".need-states li", has_text=needs[0].title)
+    expect(fed).to_contain_text("Part of use case “Securing port terminals: cyber and physical access” · accepted")
+    check_page(author, "my-needs-part-of-use-case")
 
 
 def test_the_use_case_pages_fit_a_phone(browser, live_server, check_page):
