@@ -29,12 +29,19 @@ Ports see *small* drones over the **terminals** at night.
 
 @pytest.fixture
 def ctx(app):
-    with app.app_context():
-        yield
+    """An app context for tests that call services directly (never around requests: they would share it)."""
+    with app.app_context() as context:
+        yield context
 
 
 @pytest.fixture
-def call_text(ctx, app, db):
+def call_text(app, db):
+    """The call, read as the exports read it (the app context is only held while building it)."""
+    with app.app_context():
+        return _build(db)
+
+
+def _build(db):
     security, resilience = (
         factories.make_domain(db, name="Security & <ports>", position=1),
         factories.make_domain(db, name="Resilience", position=2),

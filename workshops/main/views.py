@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template
+from sqlmodel import select
 
+from workshops.calls.models import CallState, OpenCall
 from workshops.db import get_engine, get_session, ping
 from workshops.events.queries import upcoming_workshops
 from workshops.extensions import csrf
@@ -13,7 +15,14 @@ from workshops.main import bp
 @bp.route("/")
 def index():
     """Home: what the programme is, upcoming workshops and open calls."""
-    return render_template("main/index.html", upcoming=upcoming_workshops(get_session(), limit=6))
+    session = get_session()
+    calls = session.exec(
+        select(OpenCall)
+        .where(OpenCall.state == CallState.published)
+        .order_by(OpenCall.closes_at.desc(), OpenCall.id.desc())
+        .limit(3)
+    ).all()
+    return render_template("main/index.html", upcoming=upcoming_workshops(session, limit=6), calls=calls)
 
 
 @bp.route("/healthz")
