@@ -43,6 +43,8 @@ class Defaults:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
+    #: Months after a workshop ends before ``purge-expired`` deletes its registration details.
+    RETENTION_MONTHS = 12
     #: Log one line per request to stderr.
     LOG_REQUESTS = True
 

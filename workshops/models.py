@@ -10,10 +10,11 @@ from workshops.events.models import (
     Registration,
     TestBed,
     Workshop,
+    WorkshopAttendance,
     WorkshopMessage,
 )
 from workshops.needs.models import Need, Vote
-from workshops.privacy.models import PrivacyNotice
+from workshops.privacy.models import Consent, PrivacyNotice
 from workshops.programme.models import Cluster, Domain
 from workshops.usecases.models import UseCase, UseCaseComment, UseCaseNeed, UseCaseRevision, UseCaseTemplate
 
@@ -25,6 +26,7 @@ __all__ = [
     "CallDomain",
     "Challenge",
     "Cluster",
+    "Consent",
     "Domain",
     "Need",
     "OpenCall",
@@ -39,5 +41,6 @@ __all__ = [
     "User",
     "Vote",
     "Workshop",
+    "WorkshopAttendance",
     "WorkshopMessage",
 ]

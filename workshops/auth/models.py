@@ -86,6 +86,9 @@ class User(UserBase, table=True):
     confirmed_at: datetime | None = utc_field()
     created_at: datetime = utc_field(nullable=False, default_factory=utcnow)
     last_login_at: datetime | None = utc_field()
+    #: When the person deleted the account (or an organiser did, on request): the row stays, blanked,
+    #: so that needs and comments keep their text as "a participant".
+    deleted_at: datetime | None = utc_field()
 
     cluster: Cluster | None = Relationship()
 

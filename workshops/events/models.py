@@ -122,6 +122,11 @@ class Workshop(SQLModel, table=True):
     state: str = Field(default=WorkshopState.draft.value, max_length=10, index=True)
     #: Raised whenever time or place changes, so that calendar programs update their event.
     calendar_sequence: int = Field(default=0)
+    #: Months after the workshop ends before its registration details are purged (``None``: the
+    #: configured default, RETENTION_MONTHS).
+    retention_months: int | None = Field(default=None, ge=1, le=120)
+    #: When ``purge-expired`` deleted its registration details (its attendance stays as counts).
+    purged_at: datetime | None = utc_field()
     created_at: datetime = utc_field(nullable=False, default_factory=utcnow)
     updated_at: datetime = utc_field(nullable=False, default_factory=utcnow)
 
@@ -268,3 +273,18 @@ class WorkshopMessage(SQLModel, table=True):
     sent_by_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
     sent_at: datetime = utc_field(nullable=False, default_factory=utcnow)
     recipient_count: int = Field(default=0)
+
+
+class WorkshopAttendance(SQLModel, table=True):
+    """How many confirmed participants a workshop had, by type of organisation and country.
+
+    Written when the workshop's registration details are purged, so that the consultation report
+    can still say who took part.
+    """
+
+    __tablename__ = "workshop_attendance"
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True, ondelete="CASCADE")
+    organisation_type: str = Field(primary_key=True, max_length=20)
+    country: str = Field(primary_key=True, max_length=2)
+    participants: int

@@ -85,6 +85,8 @@ class Need(SQLModel, table=True):
     sensitivity: str = Field(default=Sensitivity.public.value, max_length=10)
     state: str = Field(default=NeedState.open.value, max_length=10)
     dismissed_reason: str = Field(default="", max_length=500)
+    #: An ``internal`` need follows its workshop's retention period unless an organiser keeps it.
+    kept_at: datetime | None = utc_field()
     merged_into_id: int | None = Field(default=None, foreign_key="need.id", ondelete="SET NULL", index=True)
     #: Who stated it: an attendee's account, or a free name typed by the facilitator.
     stated_by_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL", index=True)
