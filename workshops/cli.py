@@ -14,6 +14,7 @@ from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import password_problem
 from workshops.calls.cli import export_call_command, export_report_command
 from workshops.db import get_engine, new_session
+from workshops.timeutil import utcnow
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(export_call_command)
     app.cli.add_command(export_report_command)
+    app.cli.add_command(purge_expired_command)
 
 
 @click.command("init-db")
@@ -96,3 +98,36 @@ def send_reminders_command() -> None:
     with new_session() as session, current_app.test_request_context("/"):
         sent = send_reminders(session=session)
     click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''}.")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@click.command("purge-expired")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, and delete nothing.")
+def purge_expired_command(dry_run: bool) -> None:
+    """Delete the registration details of workshops past their retention period (run it daily)."""
+    from workshops.events.retention import purge
+
+    with new_session() as session:
+        done = purge(
+            session=session, now=utcnow(), default_months=current_app.config["RETENTION_MONTHS"], dry_run=dry_run
+        )
+    if not done:
+        click.echo("Nothing to purge.")
+        return
+    verb = "Would purge" if dry_run else "Purged"
+    for item in done:
+        click.echo(
+            f"{verb} “{item.title}” (due {item.due_at:%Y-%m-%d}): {_plural(item.registrations, 'registration')}"
+            f" and {_plural(item.internal_needs, 'internal need')}; "
+            f"{_plural(item.participants, 'participant')} kept as {_plural(item.attendance_rows, 'count')}."
+        )
+    registrations = sum(item.registrations for item in done)
+    needs = sum(item.internal_needs for item in done)
+    click.echo(
+        f"{verb} {_plural(len(done), 'workshop')}: {_plural(registrations, 'registration')} and "
+        f"{_plural(needs, 'internal need')} {'would be ' if dry_run else ''}deleted."
+    )

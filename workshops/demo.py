@@ -10,9 +10,11 @@ from sqlmodel import Session, select
 
 from workshops.auth import services as accounts
 from workshops.auth.models import OrganisationType, Role
+from workshops.calls.demo import seed_call
 from workshops.events.demo import seed_workshops
 from workshops.needs.demo import seed_needs
 from workshops.programme.models import Cluster, Domain
+from workshops.usecases.demo import seed_use_cases
 
 DEMO_PASSWORD = "demo-password-2021"  # noqa: S105  # nosec B105 - published demo log-in, local use only
 
@@ -99,4 +101,6 @@ def seed_demo(*, session: Session) -> str:
         added["accounts"] += 1
     added.update(seed_workshops(session=session, clusters=clusters))
     added["needs"] = seed_needs(session=session)
-    return "Demo data loaded: " + ", ".join(f"{count} {what}" for what, count in added.items()) + " added."
+    use_cases, calls = seed_use_cases(session=session), seed_call(session=session)
+    loaded = ", ".join(f"{count} {what}" for what, count in added.items())
+    return f"Demo data loaded: {loaded} added; {use_cases} use cases, {calls} calls added."

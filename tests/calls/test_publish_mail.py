@@ -14,6 +14,8 @@ from workshops.calls import notifications
 from workshops.calls.models import OpenCall
 from workshops.needs import services as needs
 from workshops.needs.models import Need
+from workshops.privacy import consents
+from workshops.privacy.models import ConsentKind
 from workshops.usecases.models import UseCase, UseCaseNeed
 
 PUBLIC_URL = "http://workshops.test/calls/open-call-2/"
@@ -60,6 +62,13 @@ def _merge(app, db, originals: list[Need], author) -> Need:
         return needs.merge_needs(session=db, originals=fresh, values=needs.merged_values(fresh), author=author)
 
 
+def _want_updates(app, db, *people) -> None:
+    """The people asked to be told what became of their needs (the e-mail is opt-in)."""
+    with app.app_context():
+        for person in people:
+            consents.give(session=db, user=person, kind=ConsentKind.updates, notice_version=1)
+
+
 def _by_recipient(messages) -> dict[str, list]:
     found: dict[str, list] = {}
     for message in messages:
@@ -86,6 +95,8 @@ def test_each_contributor_gets_one_mail_naming_all_their_challenges(
     deep = factories.make_user(db, name="Dee Deep", email="dee@example.org")
     idle = factories.make_user(db, name="Ida Idle", email="ida@example.org")
     unconfirmed = factories.make_user(db, name="Una Unconfirmed", email="una@example.org", confirmed=False)
+    silent = factories.make_user(db, name="Sid Silent", email="sid@example.org")
+    _want_updates(app, db, *drones_authors, merger, deep, idle, unconfirmed)
 
     # Lisbon's second need and Mia's are merged; Dee's need is merged into a need that is merged in turn.
     # The final need feeds "Flood sensors": all three authors feed it, through the merges.
@@ -94,10 +105,12 @@ def test_each_contributor_gets_one_mail_naming_all_their_challenges(
     second = _merge(app, db, [first, _need(app, db, breakout, deep, "River levels")], facilitator)
     _need(app, db, breakout, idle, "Something nobody used")
     unconfirmed_need = _need(app, db, breakout, unconfirmed, "Unconfirmed")
+    silent_need = _need(app, db, breakout, silent, "Never asked to be told")
     db.add_all(
         [
             UseCaseNeed(use_case_id=floods.id, need_id=second.id),
             UseCaseNeed(use_case_id=floods.id, need_id=unconfirmed_need.id),
+            UseCaseNeed(use_case_id=floods.id, need_id=silent_need.id),
         ]
     )
     db.commit()
@@ -109,7 +122,7 @@ def test_each_contributor_gets_one_mail_naming_all_their_challenges(
     sent = outbox()[before:]
     recipients = _by_recipient(sent)
     expected = {lisbon.email, antwerp.email, police.email, merger.email, deep.email}
-    assert set(recipients) == expected  # nobody whose needs feed nothing, nobody unconfirmed
+    assert set(recipients) == expected  # nobody whose needs feed nothing, nobody unconfirmed, nobody unasked
     assert Counter(m["To"] for m in sent) == dict.fromkeys(expected, 1)  # one message each
     both = _text(recipients[lisbon.email][0])
     assert "- Challenge 1.1: Drones over *ports*" in both and "- Challenge 2.1: Flood sensors" in both
@@ -130,6 +143,7 @@ def test_each_contributor_gets_one_mail_naming_all_their_challenges(
 def test_a_failed_mail_is_logged_and_undoes_nothing(
     app, db, call, drones_authors, organiser_client, outbox, monkeypatch, caplog
 ):
+    _want_updates(app, db, *drones_authors)
     failing = drones_authors[1].email
     real = notifications.send_mail
 
@@ -160,3 +174,19 @@ def test_a_refused_publication_sends_nothing(app, db, call, call_text, organiser
     assert outbox()[before:] == []
     db.rollback()
     assert db.get(OpenCall, call.id, populate_existing=True).state == "draft"
+
+
+def test_only_contributors_with_a_current_updates_consent_are_told(
+    app, db, call, drones_authors, organiser_client, outbox
+):
+    asked, withdrew, never = drones_authors
+    _want_updates(app, db, asked, withdrew)
+    with app.app_context():
+        consents.withdraw(session=db, user=withdrew, kind=ConsentKind.updates)
+    before = len(outbox())
+
+    _publish(organiser_client, call)
+
+    assert [m["To"] for m in outbox()[before:]] == [asked.email]
+    assert never.email not in {m["To"] for m in outbox()}
+    assert "1 contributor was told." in organiser_client.get(f"/manage/calls/{call.id}").get_data(as_text=True)

@@ -20,6 +20,7 @@ from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS
 from workshops.calls.models import OpenCall
 from workshops.db import make_engine
 from workshops.needs.models import Need
+from workshops.privacy.models import Consent
 from workshops.programme.models import Domain
 from workshops.usecases.models import UseCase, UseCaseNeed
 
@@ -80,10 +81,17 @@ def _prepare(live_server) -> dict:
         ]
         session.add_all(use_cases)
         session.flush()
+        # Only people who asked for it are e-mailed: the demo gives the "updates" consent to half of them.
         need = session.exec(
             select(Need)
             .join(User, col(User.id) == Need.stated_by_id)
-            .where(col(User.confirmed_at).is_not(None), Need.sensitivity == "public")
+            .join(Consent, col(Consent.user_id) == User.id)
+            .where(
+                col(User.confirmed_at).is_not(None),
+                Need.sensitivity == "public",
+                Consent.kind == "updates",
+                col(Consent.withdrawn_at).is_(None),
+            )
             .order_by(Need.id)
         ).first()
         contributor = None
@@ -177,6 +185,7 @@ def test_an_organiser_composes_previews_publishes_and_downloads_open_call_2(brow
     page.get_by_role("button", name="Publish the call").click()
     expect(page.get_by_text(re.compile(r"Published “Open Call 2”"))).to_be_visible()
     check_page(page, "published")
+    assert data["contributor"], "the demo has a contributor who asked to be told"
     if data["contributor"]:
         told = [m for m in live_server.messages() if m["To"] == data["contributor"] and "Open Call 2" in m["Subject"]]
         assert len(told) == 1

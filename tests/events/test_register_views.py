@@ -114,8 +114,8 @@ def test_consent_is_required_and_nothing_is_stored_without_it(participant_client
         r"<input[^>]*consent_[a-z]+[^>]*>",
         participant_client.get("/workshops/port-of-antwerp/register").get_data(as_text=True),
     )
-    assert len(consent_boxes) == 2
-    assert not any("checked" in box for box in consent_boxes)  # both start unticked
+    assert len(consent_boxes) == 3  # processing, listing, updates
+    assert not any("checked" in box for box in consent_boxes)  # all start unticked
     assert db.exec(select(Registration)).all() == []
     assert outbox() == []
 

@@ -29,6 +29,7 @@ class AuditAction(StrEnum):
     call_domain_moved = "call_domain_moved"
     call_published = "call_published"
     call_closed = "call_closed"
+    account_deleted = "account_deleted"
 
 
 class AuditEntry(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Organiser screens for accounts: find people and set their role."""
+"""Organiser screens for accounts: find people, set their role, delete an account on request."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from workshops.access import role_required
-from workshops.auth import bp, services
-from workshops.auth.forms import RoleForm
+from workshops.auth import bp, deletion, services
+from workshops.auth.forms import ManageDeleteUserForm, RoleForm
 from workshops.auth.models import Role, User
 from workshops.db import get_session
+from workshops.events.registration import Busy
 from workshops.navigation import safe_next
 from workshops.pagination import paginate
 
@@ -59,3 +60,27 @@ def manage_set_role(user_id: int):
         flash(f"{user.name} is now {form.role.data}.", "success")
     back = safe_next(form.next.data) or ""
     return redirect(back if back.startswith(url_for("auth.manage_users")) else url_for("auth.manage_users"))
+
+
+@bp.route("/manage/users/<int:user_id>/delete", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_delete_user(user_id: int):
+    """Delete a person's account on their request, after a confirmation step; recorded in the audit log."""
+    user = get_session().get(User, user_id) or abort(404)
+    form = ManageDeleteUserForm()
+    problem = deletion.may_delete(session=get_session(), user=user)
+    if form.validate_on_submit() and not problem:
+        name = user.name
+        try:
+            deletion.delete_account(
+                session=get_session(), user=user, by=current_user, reason=deletion.DeletionReason(form.reason.data)
+            )
+        except services.AccountError as error:
+            problem = str(error)
+        except Busy:
+            flash("Many people are changing their registrations right now. Please try again.", "error")
+            return render_template("auth/manage/delete_user.html", person=user, form=form, problem=problem), 409
+        else:
+            flash(f"The account of {name} is deleted.", "success")
+            return redirect(url_for("auth.manage_users"))
+    return render_template("auth/manage/delete_user.html", person=user, form=form, problem=problem)

@@ -7,9 +7,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
 from workshops import security
-from workshops.auth import bp, services, tokens
+from workshops.auth import bp, deletion, services, tokens
 from workshops.auth.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     EmailOnlyForm,
     LoginForm,
     PostForm,
@@ -17,12 +18,19 @@ from workshops.auth.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from workshops.auth.models import User
+from workshops.auth.models import OrganisationType, User
 from workshops.auth.passwords import verify_password
 from workshops.db import get_session
+from workshops.events.registration import Busy
 from workshops.navigation import next_or_home, safe_next
 from workshops.programme.models import Cluster
 from workshops.security import limiter
+
+
+@bp.app_template_global()
+def organisation_type_word(value: str) -> str:
+    """The organisation type in a word or two ("End-user", "SME"), e.g. for a deleted account's needs."""
+    return OrganisationType(value).label.split(" (")[0] if value in OrganisationType.__members__ else value
 
 
 def _cluster_choices() -> list[tuple[int, str]]:
@@ -102,6 +110,8 @@ def confirm(token: str):
     except tokens.LinkExpired:
         return render_template("auth/link_problem.html", problem="expired", kind="confirm"), 410
     except tokens.LinkInvalid:
+        return render_template("auth/link_problem.html", problem="invalid", kind="confirm"), 404
+    if user.deleted_at is not None:  # a link sent before the deletion must not bring the account back
         return render_template("auth/link_problem.html", problem="invalid", kind="confirm"), 404
     if user.confirmed_at is not None:
         if current_user.is_authenticated and current_user.id == user.id:
@@ -217,3 +227,36 @@ def change_password():
             return redirect(url_for("auth.profile"))
         password_form.current_password.errors.append("This is not your current password.")
     return render_template("auth/profile.html", form=form, password_form=password_form)
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@limiter.limit(security.LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=security.failed_form)
+@limiter.limit(
+    security.LOGIN_FAILURES_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=security.account_key,
+    deduct_when=security.failed_form,
+)
+@login_required
+def delete_account():
+    """Delete one's own account after re-entering the password; then log out."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    problem = deletion.may_delete(session=get_session(), user=user)
+    if form.validate_on_submit() and not problem:
+        if not verify_password(user.password_hash, form.password.data):
+            form.password.errors.append("This is not your password. Your account is unchanged.")
+        else:
+            try:
+                deletion.delete_account(session=get_session(), user=user, by=user)
+            except services.AccountError as error:
+                problem = str(error)
+            except Busy:
+                flash("Many people are changing their registrations right now. Please try again.", "error")
+                return render_template("auth/delete_account.html", form=form, problem=problem), 409
+            else:
+                logout_user()
+                session.clear()
+                flash("Your account is deleted.", "success")
+                return redirect(url_for("main.index"))
+    return render_template("auth/delete_account.html", form=form, problem=problem)

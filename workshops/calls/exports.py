@@ -67,7 +67,7 @@ def read(session: Session, call: OpenCall) -> CallText:
     """The call's text and each challenge's public counts (a fixed number of queries)."""
     groups = grouped(session, call)
     use_case_ids = [c.challenge.use_case_id for group in groups for c in group.challenges]
-    linked = traceability.linked_needs(session, use_case_ids)
+    linked = traceability.linked_facts(session, use_case_ids)
     counts = {
         use_case_id: traceability.totals_of(n for n in needs if n.sensitivity != Sensitivity.internal)
         for use_case_id, needs in linked.items()

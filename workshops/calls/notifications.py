@@ -3,6 +3,7 @@
 A need feeds a challenge when it is linked to the challenge's use case, or when it was merged (at
 any depth) into a need that is. Each person gets one message naming all their challenges, sent
 after the publication is committed: a message that fails is logged and never undoes the publication.
+Only people who asked for it are written to: the ``updates`` consent is opt-in (GDPR art. 6(1)(a)).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from workshops.calls.services import ChallengeText, grouped
 from workshops.mail import send_mail
 from workshops.navigation import external_url
 from workshops.needs.models import Need
+from workshops.privacy import consents
 from workshops.usecases.models import UseCaseNeed
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,10 @@ class Contributor:
 
 
 def contributors(session: Session, call: OpenCall) -> list[Contributor]:
-    """Everyone whose need feeds one of the call's challenges (a few queries, one more per level of merging)."""
+    """Everyone who asked to hear of it and whose need feeds one of the call's challenges.
+
+    A few queries, one more per level of merging.
+    """
     challenges = [challenge for group in grouped(session, call) for challenge in group.challenges]
     by_use_case: dict[int, list[ChallengeText]] = defaultdict(list)
     for challenge in challenges:
@@ -57,7 +62,8 @@ def contributors(session: Session, call: OpenCall) -> list[Contributor]:
     for need_id, (stated_by_id, _successor) in needs.items():
         if stated_by_id is not None:
             authors[stated_by_id] |= _fed(need_id, needs, direct)
-    people = session.exec(select(User).where(col(User.id).in_(authors)).order_by(User.id)).all()
+    wanting = consents.with_updates(session, set(authors))
+    people = session.exec(select(User).where(col(User.id).in_(wanting)).order_by(User.id)).all()
     told = []
     for person in people:
         if not _reachable(person):

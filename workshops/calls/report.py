@@ -20,7 +20,7 @@ from workshops.calls import text
 from workshops.calls.docx import DocxWriter
 from workshops.calls.exports import HTML_STYLE, CallText
 from workshops.countries import country_name
-from workshops.events.models import Breakout, Registration, RegistrationState, Workshop
+from workshops.events.models import Breakout, Registration, RegistrationState, Workshop, WorkshopAttendance
 from workshops.needs.models import Need, NeedState, Sensitivity
 from workshops.timeutil import local
 from workshops.usecases import traceability
@@ -146,16 +146,27 @@ def _workshops(session: Session, ids: list[int]) -> list[WorkshopPart]:
             .group_by(Need.breakout_id)
         ).all()
     )
+    # A purged workshop's registrations are gone: its counts were kept, the listing consents were not.
+    kept = session.exec(select(WorkshopAttendance).where(col(WorkshopAttendance.workshop_id).in_(ids))).all()
     parts = []
     for workshop in workshops:
-        present = [(consent, user) for workshop_id, consent, user in people if workshop_id == workshop.id]
-        types = Counter(_type_label(user.organisation_type) for _, user in present)
-        countries = Counter(country_name(user.country) or "Not given" for _, user in present)
-        listed = sorted({user.organisation.strip() for consent, user in present if consent} - {""})
+        if workshop.purged_at is not None:
+            rows = [row for row in kept if row.workshop_id == workshop.id]
+            types, countries = Counter(), Counter()
+            for row in rows:
+                types[_type_label(row.organisation_type)] += row.participants
+                countries[country_name(row.country) or "Not given"] += row.participants
+            participants, listed = sum(row.participants for row in rows), []
+        else:
+            present = [(consent, user) for workshop_id, consent, user in people if workshop_id == workshop.id]
+            types = Counter(_type_label(user.organisation_type) for _, user in present)
+            countries = Counter(country_name(user.country) or "Not given" for _, user in present)
+            listed = sorted({user.organisation.strip() for consent, user in present if consent} - {""})
+            participants = len(present)
         parts.append(
             WorkshopPart(
                 workshop=workshop,
-                participants=len(present),
+                participants=participants,
                 by_type=sorted(types.items(), key=lambda item: (-item[1], item[0])),
                 by_country=sorted(countries.items(), key=lambda item: (-item[1], item[0])),
                 listed=listed,

@@ -7,7 +7,7 @@ Every row is found by its natural key first, so seeding twice adds nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -24,6 +24,7 @@ from workshops.events.models import (
     TestBed,
     Workshop,
 )
+from workshops.privacy.models import Consent, ConsentKind
 from workshops.programme.models import Cluster, Domain
 from workshops.timeutil import utcnow
 
@@ -153,6 +154,7 @@ def seed_workshops(*, session: Session, clusters: dict[str, Cluster]) -> dict[st
             added["test beds"] += 1
     session.commit()
     people = _demo_people(session, clusters, added)
+    _updates_consents(session, people)
     facilitator = accounts.find_user_by_email(session, "facilitator@example.org")
     for spec in PAST_SERIES:
         _past_workshop(session, spec, clusters, test_beds, people, facilitator, added)
@@ -179,6 +181,22 @@ def _demo_people(session: Session, clusters: dict[str, Cluster], added: dict[str
             added["people"] += 1
         people.append(user)
     return people
+
+
+def _updates_consents(session: Session, people: list[User]) -> None:
+    """Every other demo person (the 1st, 3rd, …) asked to hear what became of their needs; once only."""
+    asked = set(session.exec(select(Consent.user_id).where(Consent.kind == ConsentKind.updates.value)))
+    for person in people[::2]:
+        if person.id not in asked:
+            session.add(
+                Consent(
+                    user_id=person.id,
+                    kind=ConsentKind.updates.value,
+                    notice_version=1,
+                    given_at=datetime(2021, 10, 20, 9, 0, tzinfo=UTC),
+                )
+            )
+    session.commit()
 
 
 def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
@@ -239,6 +257,20 @@ def _past_workshop(session, spec, clusters, test_beds, people, facilitator, adde
         )
         session.add(registration)
         session.flush()
+        for kind, at in (
+            (ConsentKind.processing, registration.consent_processing_at),
+            (ConsentKind.listing, registration.consent_listing_at),
+        ):
+            if at is not None:
+                session.add(
+                    Consent(
+                        user_id=person.id,
+                        kind=kind.value,
+                        registration_id=registration.id,
+                        notice_version=registration.privacy_notice_version,
+                        given_at=at,
+                    )
+                )
         session.add(
             BreakoutSeat(
                 registration_id=registration.id,

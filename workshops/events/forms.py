@@ -92,7 +92,19 @@ class RegisterForm(BreakoutChoice):
         "My organisation may appear in the public list of participating organisations (optional).",
     )
 
-    field_order = ("mode", "breakouts", "dietary", "accessibility", "consent_processing", "consent_listing")
+    consent_updates = BooleanField(
+        "E-mail me when my needs feed a use case or an open call (optional).",
+    )
+
+    field_order = (
+        "mode",
+        "breakouts",
+        "dietary",
+        "accessibility",
+        "consent_processing",
+        "consent_listing",
+        "consent_updates",
+    )
 
     def __init__(self, *args, workshop: Workshop, seats_left: dict[int, int | None], **kwargs):
         """Offer only the attendance modes the workshop's format allows."""

@@ -12,6 +12,7 @@ from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from sqlmodel import Session, select
 from wtforms import (
@@ -36,6 +37,8 @@ DATETIME_FORMATS = [DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: A capacity beyond this is a typing mistake (and would overflow PostgreSQL's integer).
 MAX_CAPACITY = 100_000
+#: The retention periods an organiser may set (the model's limits).
+MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS = 1, 120
 
 FORMAT_LABELS = {
     WorkshopFormat.on_site: "On site",
@@ -234,6 +237,19 @@ class WorkshopForm(FlaskForm):
     )
     registration_closes_at = _time_field("Registration closes", required=False, description="Empty: until it starts.")
     description = _description(Workshop, "What the workshop is for, the agenda, practical details. Markdown.")
+    retention_months = IntegerField(
+        "Keep registration details for (months after it ends)",
+        validators=[
+            Optional(),
+            NumberRange(
+                min=MIN_RETENTION_MONTHS,
+                max=MAX_RETENTION_MONTHS,
+                message=f"Enter a number of months from {MIN_RETENTION_MONTHS} to {MAX_RETENTION_MONTHS}, "
+                "or leave empty.",
+            ),
+        ],
+        render_kw={"min": MIN_RETENTION_MONTHS, "max": MAX_RETENTION_MONTHS, "inputmode": "numeric"},
+    )
 
     def __init__(
         self,
@@ -248,6 +264,10 @@ class WorkshopForm(FlaskForm):
         self._session = session
         self._workshop = workshop
         self.cluster_id.choices = options([("", "None"), *clusters])
+        self.retention_months.description = (
+            "Then attendance modes, requirements, check-in times and listing consents are deleted; "
+            f"only counts stay. Empty: {current_app.config['RETENTION_MONTHS']} months, the default."
+        )
         if workshop is None or not workshop.breakouts:
             del self.move_breakouts
 
@@ -349,6 +369,7 @@ class WorkshopForm(FlaskForm):
             "registration_opens_at": self.utc(self.registration_opens_at),
             "registration_closes_at": self.utc(self.registration_closes_at),
             "description": self.description.data or "",
+            "retention_months": self.retention_months.data,
         }
 
 
@@ -366,6 +387,7 @@ def workshop_form_data(workshop: Workshop) -> dict:
         "onsite_capacity",
         "online_capacity",
         "description",
+        "retention_months",
     ]
     data = {name: getattr(workshop, name) for name in names}
     for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
@@ -10,7 +10,7 @@ from sqlmodel import select
 from workshops.access import role_required
 from workshops.auth.models import Role
 from workshops.db import get_session
-from workshops.events import bp, notifications, services
+from workshops.events import bp, notifications, retention, services
 from workshops.events.manage_forms import (
     BreakoutForm,
     CancelWorkshopForm,
@@ -168,6 +168,7 @@ def _render_overview(workshop: Workshop, cancel_form: CancelWorkshopForm):
         breakout_counts=services.breakout_counts(session=session, workshop=workshop),
         messages=services.sent_messages(session=session, workshop=workshop),
         cancel_form=cancel_form,
+        purge_due_at=retention.purge_due_at(workshop, current_app.config["RETENTION_MONTHS"]),
     )
 
 

@@ -14,6 +14,8 @@ from workshops.events import registration as reg
 from workshops.events.calendar import calendar_file
 from workshops.events.forms import BreakoutChoice, ModeForm, RegisterForm
 from workshops.events.models import RegistrationState, WorkshopState
+from workshops.privacy import consents
+from workshops.privacy.models import ConsentKind
 from workshops.privacy.services import current_notice
 
 
@@ -73,6 +75,7 @@ def register(slug: str):
             dietary=form.dietary.data,
             accessibility=form.accessibility.data,
             consent_listing=form.consent_listing.data,
+            consent_updates=form.consent_updates.data,
             privacy_notice_version=notice.version,
         )
         try:
@@ -222,9 +225,7 @@ def withdraw_listing(registration_id: int):
     registration = _own(registration_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    registration.consent_listing_at = None
-    get_session().add(registration)
-    get_session().commit()
+    consents.withdraw(session=get_session(), user=current_user, kind=ConsentKind.listing, registration=registration)
     flash("Your organisation will no longer appear in public lists for this workshop.", "success")
     return redirect(url_for("events.registration", registration_id=registration.id))
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
+from wtforms import IntegerField
+from wtforms.validators import AnyOf, InputRequired
 
 from workshops.access import role_required
 from workshops.auth.models import Role
 from workshops.db import get_session
+from workshops.events import retention
 from workshops.needs import bp, suggestions
 from workshops.needs import services as needs
 from workshops.needs.forms import EditForm, MergeForm
-from workshops.needs.models import URGENCY_WORDS, Need, Vote
+from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity, Vote
 from workshops.needs.views import _load, _test_beds, _values
 from workshops.security import SIMILAR_PER_ACCOUNT, account_key, limiter
 
@@ -185,3 +189,28 @@ def _suggestion(need: Need, breakout) -> dict:
         "same_board": here,
         "url": url_for("needs.need", need_id=need.id),
     }
+
+
+class KeepForm(FlaskForm):
+    """Keep an internal need beyond its workshop's retention period (1), or stop keeping it (0)."""
+
+    keep = IntegerField(validators=[InputRequired(), AnyOf([0, 1])])
+
+
+@bp.route("/manage/needs/<int:need_id>/keep", methods=["POST"])
+@role_required(Role.organiser)
+def keep(need_id: int):
+    """An organiser keeps an internal need when its workshop's registration details are purged, or stops."""
+    need = get_session().get(Need, need_id) or abort(404)
+    form = KeepForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if need.sensitivity != Sensitivity.internal:
+        flash("Only internal needs are deleted after the retention period: this one stays anyway.", "info")
+    else:
+        retention.keep_need(session=get_session(), need=need, keep=bool(form.keep.data))
+        if form.keep.data:
+            flash("The need is kept beyond the retention period of its workshop.", "success")
+        else:
+            flash("The need is no longer kept: it goes with its workshop's registration details.", "success")
+    return redirect(url_for("needs.need", need_id=need.id))

@@ -29,6 +29,8 @@ from workshops.events.registration.rules import (
     chosen_breakouts,
     registration_problem,
 )
+from workshops.privacy import consents
+from workshops.privacy.models import ConsentKind
 from workshops.timeutil import utcnow
 
 
@@ -41,6 +43,7 @@ class Choices:
     dietary: str = ""
     accessibility: str = ""
     consent_listing: bool = False
+    consent_updates: bool = False
     privacy_notice_version: int = 1
 
 
@@ -79,6 +82,7 @@ def register(*, session: Session, workshop: Workshop, user: User, choices: Choic
         place_in_mode(session, locked, registration)
         for breakout in breakouts:
             place_in_breakout(session, new_seat(session, registration, breakout))
+        _record_consents(session, user, registration, choices)
         return Outcome(registration=registration)
 
     try:
@@ -92,6 +96,24 @@ def register(*, session: Session, workshop: Workshop, user: User, choices: Choic
         if existing is None:
             raise
         raise AlreadyRegistered(existing) from error
+
+
+def _record_consents(session: Session, user: User, registration: Registration, choices: Choices) -> None:
+    """Log the consents given on the form, with the notice's version, in the registration's transaction."""
+    session.flush()  # the registration's id
+    given = [ConsentKind.processing] + [ConsentKind.listing] * choices.consent_listing
+    for kind in given:
+        consents.record(
+            session=session,
+            user=user,
+            kind=kind,
+            notice_version=choices.privacy_notice_version,
+            registration=registration,
+        )
+    if choices.consent_updates and consents.current_updates(session, user) is None:
+        consents.record(
+            session=session, user=user, kind=ConsentKind.updates, notice_version=choices.privacy_notice_version
+        )
 
 
 def change_breakouts(*, session: Session, registration: Registration, breakout_ids: Iterable[int]) -> Outcome:
