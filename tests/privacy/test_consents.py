@@ -82,6 +82,9 @@ def test_withdrawing_the_listing_takes_the_organisation_off_the_list_at_once_and
     def listed() -> list[str]:
         db.rollback()
         [part] = report.build(db, call_text).workshops
+        page = app.test_client().get(f"/workshops/{lisbon.workshop.slug}/").get_data(as_text=True)
+        on_the_public_page = "Organisations taking part" in page and "<li>Port of Lisbon</li>" in page
+        assert on_the_public_page == (part.listed == ["Port of Lisbon"])  # the public page and the report agree
         return part.listed
 
     assert listed() == []

@@ -129,3 +129,22 @@ def own_registration(session: Session, registration_id: int, user: User) -> Regi
         )
     ).one_or_none()
     return registration
+
+
+def listed_organisations(session: Session, workshop: Workshop) -> list[str]:
+    """The organisations of confirmed participants who agreed to be listed, by name (one query).
+
+    Withdrawing the consent takes the organisation off at once, unless a colleague listed it too.
+    """
+    names = session.exec(
+        select(User.organisation)
+        .join(Registration, Registration.user_id == User.id)
+        .where(
+            Registration.workshop_id == workshop.id,
+            Registration.state == RegistrationState.confirmed,
+            Registration.consent_listing_at.is_not(None),
+            User.deleted_at.is_(None),
+        )
+        .distinct()
+    ).all()
+    return sorted({name.strip() for name in names if name and name.strip()}, key=str.casefold)

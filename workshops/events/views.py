@@ -48,6 +48,7 @@ def workshop(slug: str):
         places_left=queries.places_left(session, workshop),
         registration=queries.registration_of(session, workshop, current_user),
         closed_because=reg.registration_problem(workshop),
+        organisations=queries.listed_organisations(session, workshop),
     )
 
 
