@@ -134,3 +134,18 @@ def make_seat(session: Session, registration, breakout: Breakout, **overrides):
     session.add(seat)
     session.commit()
     return seat
+
+
+def make_attendee(app, session: Session, breakout: Breakout, **person) -> User:
+    """A new person registered on site through the registration service, with a seat in ``breakout``."""
+    from workshops.events import registration as reg
+
+    user = make_user(session, **person)
+    with app.app_context():
+        reg.register(
+            session=session,
+            workshop=breakout.workshop,
+            user=user,
+            choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
+        )
+    return user

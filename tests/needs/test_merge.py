@@ -6,7 +6,6 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from workshops.events import registration as reg
 from workshops.events.models import Breakout, BreakoutFacilitator
 from workshops.needs import services as needs
 from workshops.needs.models import Need, Vote
@@ -34,15 +33,7 @@ def other_breakout(db, workshop):
 
 
 def _attend(app, db, breakout, **person):
-    user = factories.make_user(db, **person)
-    with app.app_context():
-        reg.register(
-            session=db,
-            workshop=breakout.workshop,
-            user=user,
-            choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
-        )
-    return user
+    return factories.make_attendee(app, db, breakout, **person)
 
 
 def _log(db, breakout, author, title, **changes) -> Need:

@@ -7,7 +7,6 @@ from sqlmodel import select
 
 from tests import factories
 from tests.conftest import csrf_token, log_in, post_form
-from workshops.events import registration as reg
 from workshops.events.models import Breakout, BreakoutFacilitator
 from workshops.needs import services as needs
 from workshops.needs.models import Need, Vote
@@ -24,15 +23,7 @@ def breakout(db, workshop):
 
 
 def _attendee(app, db, breakout, **person):
-    user = factories.make_user(db, **person)
-    with app.app_context():
-        reg.register(
-            session=db,
-            workshop=breakout.workshop,
-            user=user,
-            choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
-        )
-    return user
+    return factories.make_attendee(app, db, breakout, **person)
 
 
 @pytest.fixture

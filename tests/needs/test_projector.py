@@ -9,7 +9,6 @@ import segno
 
 from tests import factories
 from tests.conftest import log_in
-from workshops.events import registration as reg
 from workshops.events.models import BreakoutFacilitator
 from workshops.needs import services as needs
 
@@ -24,15 +23,7 @@ def breakout(db):
 
 @pytest.fixture
 def attendee(app, db, breakout):
-    person = factories.make_user(db, name="Marie Dubois", organisation="Ville de Nice")
-    with app.app_context():
-        reg.register(
-            session=db,
-            workshop=breakout.workshop,
-            user=person,
-            choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
-        )
-    return person
+    return factories.make_attendee(app, db, breakout, name="Marie Dubois", organisation="Ville de Nice")
 
 
 @pytest.fixture

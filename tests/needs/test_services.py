@@ -27,15 +27,7 @@ def breakout(db):
 
 @pytest.fixture
 def attendee(app, db, breakout):
-    person = factories.make_user(db, name="Ana Ribeiro", organisation="Lisboa")
-    with app.app_context():
-        reg.register(
-            session=db,
-            workshop=breakout.workshop,
-            user=person,
-            choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
-        )
-    return person
+    return factories.make_attendee(app, db, breakout, name="Ana Ribeiro", organisation="Lisboa")
 
 
 @pytest.fixture

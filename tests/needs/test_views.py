@@ -7,7 +7,6 @@ from sqlmodel import select
 
 from tests import factories
 from tests.conftest import csrf_token, log_in, post_form
-from workshops.events import registration as reg
 from workshops.events.models import BreakoutFacilitator
 from workshops.needs.models import Need, Vote
 
@@ -24,15 +23,9 @@ def breakout(db):
 
 @pytest.fixture
 def attendee(app, db, breakout):
-    person = factories.make_user(db, name="Marie Dubois", organisation="Ville de Nice", email="marie@example.fr")
-    with app.app_context():
-        reg.register(
-            session=db,
-            workshop=breakout.workshop,
-            user=person,
-            choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
-        )
-    return person
+    return factories.make_attendee(
+        app, db, breakout, name="Marie Dubois", organisation="Ville de Nice", email="marie@example.fr"
+    )
 
 
 @pytest.fixture

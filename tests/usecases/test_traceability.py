@@ -6,7 +6,6 @@ import pytest
 
 from tests import factories
 from tests.conftest import log_in
-from workshops.events import registration as reg
 from workshops.events.models import BreakoutFacilitator
 from workshops.needs import services as needs
 from workshops.timeutil import utcnow
@@ -31,15 +30,7 @@ def grids(db):
 
 
 def _attendee(app, db, breakout, **person):
-    user = factories.make_user(db, **person)
-    with app.app_context():
-        reg.register(
-            session=db,
-            workshop=breakout.workshop,
-            user=user,
-            choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
-        )
-    return user
+    return factories.make_attendee(app, db, breakout, **person)
 
 
 def _need(db, breakout, author, title, **changes):
