@@ -58,15 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     weblog.init_app(app)
     cli.init_app(app)
     app.add_template_filter(render_markdown, "markdown")
-    app.jinja_env.globals.update(
-        is_organiser=access.is_organiser,
-        can_manage_accounts=access.can_manage_accounts,
-        can_manage_workshops=access.can_manage_workshops,
-        can_facilitate=access.can_facilitate,
-        can_see_attendees=access.can_see_attendees,
-        can_see_requirements=access.can_see_requirements,
-        works_on_use_cases=access.works_on_use_cases,
-    )
+    access.init_app(app)
     app.add_template_filter(local, "local")
 
     main.init_app(app)

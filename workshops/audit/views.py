@@ -6,11 +6,11 @@ from flask import render_template, request
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from workshops.access import role_required
 from workshops.audit import bp
 from workshops.audit.models import AuditAction, AuditEntry
 from workshops.audit.services import record
 from workshops.auth.models import Role, User
+from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.downloads import csv_response
 from workshops.pagination import paginate

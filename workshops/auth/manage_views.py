@@ -8,10 +8,10 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
-from workshops.access import role_required
 from workshops.auth import bp, deletion, services
 from workshops.auth.forms import ManageDeleteUserForm, RoleForm
 from workshops.auth.models import Role, User
+from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events.registration import Busy
 from workshops.navigation import safe_next

@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, func, select
 
-from workshops.access import role_required
 from workshops.audit.models import AuditAction
 from workshops.audit.services import record
 from workshops.auth.models import Role
+from workshops.auth.rules import role_required
 from workshops.calls import bp, exports, notifications, report, services, text
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS, Format
 from workshops.calls.forms import MARKDOWN_HINT, AddChallengesForm, CallForm, MoveForm, call_form_data

@@ -16,10 +16,10 @@ from sqlalchemy import case, func, or_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlmodel import select
 
-from workshops.access import can_facilitate, can_see_attendees, can_see_requirements, is_organiser, role_required
 from workshops.audit.models import AuditAction
 from workshops.audit.services import record
 from workshops.auth.models import OrganisationType, Role, User
+from workshops.auth.rules import can_see_requirements, is_organiser, role_required
 from workshops.countries import country_name
 from workshops.db import get_session
 from workshops.downloads import csv_response
@@ -35,6 +35,7 @@ from workshops.events.models import (
     Workshop,
 )
 from workshops.events.registration import Busy, Outcome, RegistrationError
+from workshops.events.rules import can_facilitate, can_see_attendees
 from workshops.navigation import safe_next
 from workshops.pagination import paginate
 from workshops.timeutil import local

@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
-from workshops.access import role_required
 from workshops.auth.models import Role
+from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events import bp, notifications, retention, services
 from workshops.events.manage_forms import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from workshops.access import is_organiser
 from workshops.auth.forms import PostForm
+from workshops.auth.rules import is_organiser
 from workshops.db import get_session
 from workshops.downloads import attachment
 from workshops.events import bp, notifications, queries

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from wtforms import IntegerField
 from wtforms.validators import AnyOf, InputRequired
 
-from workshops.access import role_required
 from workshops.auth.models import Role
+from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events import retention
 from workshops.needs import bp, suggestions

@@ -9,9 +9,9 @@ from flask import session as browser
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from workshops.access import role_required
 from workshops.auth.forms import PostForm
 from workshops.auth.models import Role
+from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events.models import Breakout, TestBed
 from workshops.needs import bp, queries

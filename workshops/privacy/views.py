@@ -11,10 +11,10 @@ from sqlmodel import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from workshops.access import role_required
 from workshops.audit.models import AuditAction
 from workshops.audit.services import record
 from workshops.auth.models import OrganisationType, Role
+from workshops.auth.rules import role_required
 from workshops.countries import country_name
 from workshops.db import get_session
 from workshops.downloads import attachment

@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import func
 from sqlmodel import select
 
-from workshops.access import role_required
 from workshops.auth.models import Role
+from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.programme import bp, services
 from workshops.programme.forms import ClusterForm, DomainForm

@@ -10,10 +10,10 @@ from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import col, select
 
-from workshops.access import role_required
 from workshops.audit.models import AuditAction
 from workshops.audit.services import record
 from workshops.auth.models import Role
+from workshops.auth.rules import role_required
 from workshops.countries import country_name
 from workshops.db import get_session
 from workshops.downloads import csv_response

@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, true
 from sqlmodel import col, select
 
-from workshops.access import works_on_use_cases
 from workshops.auth.models import Role, User
+from workshops.auth.rules import works_on_use_cases
 from workshops.events.models import BreakoutFacilitator
 from workshops.needs.models import Need, Sensitivity
 from workshops.usecases.models import UseCase, UseCaseState

@@ -11,8 +11,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
-from workshops.access import role_required
 from workshops.auth.models import Role
+from workshops.auth.rules import role_required
 from workshops.db import get_session, max_length
 from workshops.events.models import TestBed
 from workshops.markdown import render_markdown
