@@ -26,10 +26,20 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """gunicorn serving ``wsgi:app`` with its own configuration through ``WORKSHOPS_*`` variables."""
+    """gunicorn serving ``application`` (``wsgi:app``) with its own configuration through ``WORKSHOPS_*`` variables."""
 
-    def __init__(self, folder: Path, *, database_url: str | None = None, workers: int = 2, threads: int = 1, **config):
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        database_url: str | None = None,
+        workers: int = 2,
+        threads: int = 1,
+        application: str = "wsgi:app",
+        **config,
+    ):
         self.folder = folder
+        self.application = application
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.outbox = folder / "outbox"
@@ -65,7 +75,7 @@ class LiveServer:
         if self.threads > 1:
             command += ["--threads", str(self.threads), "-k", "gthread"]
         self.process = subprocess.Popen(
-            [*command, "wsgi:app"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            [*command, self.application], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

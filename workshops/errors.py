@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from workshops.audit import services as audit
 from workshops.audit.models import AuditAction
 from workshops.security import limiter
+from workshops.transactions import Busy
 from workshops.weblog import escape, loggable_path
 
 log = logging.getLogger(__name__)
@@ -36,15 +37,35 @@ def init_app(app: Flask) -> None:
     """Render every HTTP error with the site's layout."""
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(Busy, _busy)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def _render(status: int, detail: str | None = None):
+def _render(status: int, detail: str | None = None, **context):
     title, message = MESSAGES.get(status, (f"Error {status}", "The request could not be completed."))
     if request_ctx.url_adapter is None:  # an untrusted Host header: no URL can be built for it
         return Response(f"{title}\n\n{message}\n", status, mimetype="text/plain")
-    return render_template("errors/error.html", status=status, title=title, message=detail or message), status
+    page = render_template("errors/error.html", status=status, title=title, message=detail or message, **context)
+    return page, status
+
+
+def _busy(error: Busy):
+    """409 "please try again", with a button that sends the very same form again: nothing typed is lost.
+
+    Secrets are never written back into the page: a form that held a password is offered as a
+    link back to the page instead, to be filled in again.
+    """
+    resend, again_url = None, None
+    if request.method == "POST" and not any(_is_secret(name) for name in request.form):
+        resend = [(name, value) for name, value in request.form.items(multi=True) if name != "csrf_token"]
+    elif request.method == "POST":
+        again_url = request.full_path.rstrip("?")
+    return _render(409, resend=resend, resend_url=request.full_path.rstrip("?"), again_url=again_url)
+
+
+def _is_secret(name: str) -> bool:
+    return "password" in name.lower()
 
 
 def _csrf_error(error: CSRFError):

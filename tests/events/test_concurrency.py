@@ -135,6 +135,7 @@ def test_control_run_without_the_lock_shows_the_race(db, tmp_path, database_url)
             database_url,
             threads=8,
             slug=f"rush-hour-{attempt}",
+            application="tests.race_wsgi:app",
             REGISTRATION_LOCKING="false",
             REGISTRATION_RACE_DELAY="0.5",
         )

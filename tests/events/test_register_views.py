@@ -303,3 +303,27 @@ def test_workshop_page_queries_do_not_grow_with_registrations(app, db, client, c
     with count_queries() as large:
         client.get("/workshops/port-of-antwerp/")
     assert len(large) == len(small)
+
+
+def test_a_busy_database_keeps_the_form_and_sends_it_again(participant_client, db, workshop, breakouts, monkeypatch):
+    """409 "please try again" with a button that sends exactly what the person chose, once it is free."""
+    real_register = reg.register
+
+    def busy(**_arguments):
+        raise reg.Busy
+
+    monkeypatch.setattr(reg, "register", busy)
+    response = _register(participant_client, workshop, breakouts=str(breakouts[1].id), dietary="No nuts")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Send it again" in page and 'value="No nuts"' in page
+    assert db.exec(select(Registration)).all() == []
+
+    monkeypatch.setattr(reg, "register", real_register)
+    resent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    response = participant_client.post(f"/workshops/{workshop.slug}/register", data=resent)
+    assert response.status_code == 302
+    db.rollback()
+    [registration] = db.exec(select(Registration)).all()
+    assert registration.dietary == "No nuts"
+    assert db.exec(select(BreakoutSeat.breakout_id)).all() == [breakouts[1].id]

@@ -13,7 +13,6 @@ from workshops.auth.forms import ManageDeleteUserForm, RoleForm
 from workshops.auth.models import Role, User
 from workshops.auth.rules import role_required
 from workshops.db import get_session
-from workshops.events.registration import Busy
 from workshops.navigation import safe_next
 from workshops.pagination import paginate
 
@@ -77,9 +76,6 @@ def manage_delete_user(user_id: int):
             )
         except services.AccountError as error:
             problem = str(error)
-        except Busy:
-            flash("Many people are changing their registrations right now. Please try again.", "error")
-            return render_template("auth/manage/delete_user.html", person=user, form=form, problem=problem), 409
         else:
             flash(f"The account of {name} is deleted.", "success")
             return redirect(url_for("auth.manage_users"))

@@ -21,7 +21,6 @@ from workshops.auth.forms import (
 from workshops.auth.models import OrganisationType, User
 from workshops.auth.passwords import verify_password
 from workshops.db import get_session
-from workshops.events.registration import Busy
 from workshops.navigation import next_or_home, safe_next
 from workshops.programme.models import Cluster
 from workshops.security import limiter
@@ -251,9 +250,6 @@ def delete_account():
                 deletion.delete_account(session=get_session(), user=user, by=user)
             except services.AccountError as error:
                 problem = str(error)
-            except Busy:
-                flash("Many people are changing their registrations right now. Please try again.", "error")
-                return render_template("auth/delete_account.html", form=form, problem=problem), 409
             else:
                 logout_user()
                 session.clear()

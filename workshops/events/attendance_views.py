@@ -34,7 +34,7 @@ from workshops.events.models import (
     SeatState,
     Workshop,
 )
-from workshops.events.registration import Busy, Outcome, RegistrationError
+from workshops.events.registration import Outcome, RegistrationError
 from workshops.events.rules import can_facilitate, can_see_attendees
 from workshops.navigation import safe_next
 from workshops.pagination import paginate
@@ -346,8 +346,6 @@ def _door(change: Callable[..., Registration], registration_id: int, done: Calla
         abort(400)
     try:
         current = change(session=get_session(), registration=registration, by=current_user)
-    except Busy:
-        abort(409)
     except RegistrationError as refused:
         if _wants_json():
             return jsonify(error=str(refused)), 422
@@ -382,8 +380,6 @@ def _change(service: Callable[..., Outcome], notify: Callable[[Outcome], None], 
     """Run an organiser's change under the workshop lock and e-mail after the commit; ``None`` if refused."""
     try:
         outcome = service(session=get_session(), **arguments)
-    except Busy:
-        abort(409)
     except RegistrationError as refused:
         flash(str(refused), "error")
         return None

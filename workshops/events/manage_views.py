@@ -22,7 +22,6 @@ from workshops.events.manage_forms import (
     workshop_form_data,
 )
 from workshops.events.models import Breakout, TestBed, Workshop
-from workshops.events.registration import Busy
 from workshops.pagination import paginate
 from workshops.programme.models import Cluster, Domain
 
@@ -188,8 +187,6 @@ def manage_workshop_edit(workshop_id: int):
                 values=form.values(),
                 move_breakouts=form.move_breakouts_wanted,
             )
-        except Busy:
-            abort(409)
         except services.SetupError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
@@ -213,10 +210,7 @@ def _flash_update(update: services.WorkshopUpdate) -> None:
 def manage_workshop_close(workshop_id: int):
     """Close registration: the workshop takes no new registrations."""
     workshop = _workshop_or_404(workshop_id)
-    try:
-        closed = services.close_registration(session=get_session(), workshop=workshop)
-    except Busy:
-        abort(409)
+    closed = services.close_registration(session=get_session(), workshop=workshop)
     flash("Registration is closed." if closed else "Registration was closed already.", "success" if closed else "info")
     return redirect(_overview(workshop.id))
 
@@ -239,10 +233,7 @@ def manage_workshop_cancel(workshop_id: int):
     form = CancelWorkshopForm()
     if not form.validate_on_submit():
         return _render_overview(workshop, form)
-    try:
-        told = services.cancel_workshop(session=get_session(), workshop=workshop)
-    except Busy:
-        abort(409)
+    told = services.cancel_workshop(session=get_session(), workshop=workshop)
     flash(f"The workshop is cancelled; {told} {'registrant was' if told == 1 else 'registrants were'} told.", "success")
     return redirect(_overview(workshop.id))
 
@@ -279,15 +270,12 @@ def manage_breakout_new(workshop_id: int):
     workshop = _workshop_or_404(workshop_id)
     form = _breakout_form(workshop, data=new_breakout_data(workshop))
     if form.validate_on_submit():
-        try:
-            breakout = services.create_breakout(
-                session=get_session(),
-                workshop=workshop,
-                values=form.values(),
-                facilitator_ids=form.facilitator_ids.data,
-            )
-        except Busy:
-            abort(409)
+        breakout = services.create_breakout(
+            session=get_session(),
+            workshop=workshop,
+            values=form.values(),
+            facilitator_ids=form.facilitator_ids.data,
+        )
         flash(f"Added the breakout “{breakout.title}”.", "success")
         return redirect(_overview(workshop.id))
     return render_template("events/manage/breakout_form.html", form=form, workshop=workshop, breakout=None)
@@ -301,15 +289,12 @@ def manage_breakout_edit(breakout_id: int):
     workshop = breakout.workshop
     form = _breakout_form(workshop, data=breakout_form_data(breakout), breakout=breakout)
     if form.validate_on_submit():
-        try:
-            promoted = services.update_breakout(
-                session=get_session(),
-                breakout=breakout,
-                values=form.values(),
-                facilitator_ids=form.facilitator_ids.data,
-            )
-        except Busy:
-            abort(409)
+        promoted = services.update_breakout(
+            session=get_session(),
+            breakout=breakout,
+            values=form.values(),
+            facilitator_ids=form.facilitator_ids.data,
+        )
         flash(f"Saved the breakout “{form.title.data}”.", "success")
         if promoted:
             flash(f"{promoted} {'person' if promoted == 1 else 'people'} moved up from the waiting list.", "info")
@@ -330,9 +315,6 @@ def manage_breakout_delete(breakout_id: int):
     """Delete a breakout, with its seats and waiting list."""
     breakout = _breakout_or_404(breakout_id)
     workshop_id, title = breakout.workshop_id, breakout.title
-    try:
-        services.delete_breakout(session=get_session(), breakout=breakout)
-    except Busy:
-        abort(409)
+    services.delete_breakout(session=get_session(), breakout=breakout)
     flash(f"Deleted the breakout “{title}”.", "success")
     return redirect(_overview(workshop_id))

@@ -86,9 +86,6 @@ def register(slug: str):
             return redirect(url_for("events.registration", registration_id=already.registration.id))
         except reg.RegistrationError as refused:
             form.form_errors.append(str(refused))
-        except reg.Busy:
-            form.form_errors.append("Many people are registering right now. Please press the button again.")
-            status = 409
         else:
             notifications.registered(outcome)
             flash(_standing(outcome.registration), "success")
@@ -180,9 +177,6 @@ def _apply(change, registration, *, done: str, notify=notifications.updated):
         outcome = change()
     except reg.RegistrationError as refused:
         flash(str(refused), "error")
-    except reg.Busy:
-        flash("Many people are changing their registration right now. Please try again.", "error")
-        return _registration_page(registration, status=409)
     else:
         notify(outcome)
         flash(done, "success")

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from workshops.auth.models import Role, User
-from workshops.db import max_length, write_transaction
+from workshops.db import max_length
 from workshops.events.models import (
     BoardVisibility,
     Breakout,
@@ -32,6 +32,7 @@ from workshops.events.models import (
 from workshops.needs import similarity
 from workshops.needs.models import Need, NeedState, Sensitivity, Vote
 from workshops.timeutil import utcnow
+from workshops.transactions import lock_rows, run_locked, run_write
 
 T = TypeVar("T")
 
@@ -116,16 +117,24 @@ def standing(session: Session, user: User, breakout: Breakout) -> Standing:
 
 def _with_breakout_locked(session: Session, breakout_id: int, change: Callable[[Breakout], T]) -> T:
     """Run ``change`` in one write transaction holding the breakout, and raise its board version."""
-    with write_transaction(session):
-        statement = select(Breakout).where(Breakout.id == breakout_id).execution_options(populate_existing=True)
-        if session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update()
-        breakout = session.exec(statement).one()
+
+    def changed(breakout: Breakout) -> T:
         result = change(breakout)
-        session.execute(
-            update(Breakout).where(Breakout.id == breakout_id).values(board_version=Breakout.board_version + 1)
-        )
+        _raise_board_versions(session, [breakout_id])
         return result
+
+    return run_locked(session, Breakout, breakout_id, changed, missing=_breakout_gone)
+
+
+def _breakout_gone() -> NeedError:
+    return NeedError("This breakout does not exist any more.")
+
+
+def _raise_board_versions(session: Session, breakout_ids: list[int]) -> None:
+    """Tell every board polling these breakouts that something changed."""
+    session.execute(
+        update(Breakout).where(col(Breakout.id).in_(breakout_ids)).values(board_version=Breakout.board_version + 1)
+    )
 
 
 def _refuse_if_locked(breakout: Breakout) -> None:
@@ -426,12 +435,10 @@ def merge_needs(*, session: Session, originals: list[Need], values: NeedInput, a
         raise NeedError("Choose at least two needs to merge.")
     target_id = originals[0].breakout_id
     vector = similarity.represent(values.title, values.statement, values.context)
-    with write_transaction(session):
-        breakout_ids = sorted({need.breakout_id for need in originals})
-        statement = select(Breakout).where(col(Breakout.id).in_(breakout_ids)).order_by(Breakout.id)
-        if session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update()
-        for breakout in session.exec(statement.execution_options(populate_existing=True)):
+    breakout_ids = sorted({need.breakout_id for need in originals})
+
+    def change() -> Need:
+        for breakout in lock_rows(session, Breakout, breakout_ids):
             _refuse_if_locked(breakout)
         current = list(
             session.exec(
@@ -454,11 +461,11 @@ def merge_needs(*, session: Session, originals: list[Need], values: NeedInput, a
             need.state = NeedState.merged.value
             need.merged_into_id = merged.id
             need.updated_at = now
-        session.execute(
-            update(Breakout).where(col(Breakout.id).in_(breakout_ids)).values(board_version=Breakout.board_version + 1)
-        )
+        _raise_board_versions(session, breakout_ids)
         session.flush()
         return merged
+
+    return run_write(session, change)
 
 
 def set_board(*, session: Session, breakout: Breakout, visibility: str, votes_per_person: int) -> None:

@@ -11,13 +11,11 @@ on PostgreSQL), retried a few times while the database is busy.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import TypeVar
 
 from sqlalchemy import func
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -25,12 +23,12 @@ from sqlmodel import Session, col, select
 from workshops.audit.models import AuditAction
 from workshops.audit.services import record
 from workshops.auth.models import OrganisationType, User
-from workshops.db import max_length, write_transaction
+from workshops.db import max_length
 from workshops.events.models import Breakout, TestBed
-from workshops.events.registration.locking import is_contention
 from workshops.needs.models import Need, Sensitivity, Vote
 from workshops.search import fold
 from workshops.timeutil import utcnow
+from workshops.transactions import run_locked, run_write
 from workshops.usecases import rules
 from workshops.usecases.models import (
     TRL_RANGE,
@@ -44,10 +42,6 @@ from workshops.usecases.models import (
 from workshops.usecases.template_default import CONTEXT_HEADING, DEFAULT_TEMPLATE
 
 T = TypeVar("T")
-
-#: How often a change is tried while the database is busy, and the pause before each new try.
-ATTEMPTS = 4
-BACKOFF_SECONDS = 0.05
 
 #: What a revision says about a change of state.
 STATE_CHANGE_WORDS = {
@@ -78,10 +72,6 @@ class StaleUseCase(Exception):
         """Keep the version now stored, to show it beside the person's own."""
         super().__init__("Someone else saved this use case while you were editing it.")
         self.current = current
-
-
-class Busy(Exception):
-    """The database stayed busy through every retry: the person should try again."""
 
 
 @dataclass
@@ -121,33 +111,19 @@ FIELD_WORDS = {
 
 def _write(session: Session, change: Callable[[], T]) -> T:
     """Run ``change`` in one write transaction, again while the database is busy, then give up with ``Busy``."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with write_transaction(session):
-                return change()
-        except OperationalError as error:
-            if not is_contention(error):
-                raise
-            if attempt == ATTEMPTS:
-                raise Busy from error
-            time.sleep(BACKOFF_SECONDS * attempt)
-    raise Busy  # pragma: no cover - the loop returns or raises
+    return run_write(session, change)
 
 
 def _locked(session: Session, use_case_id: int, change: Callable[[UseCase], T]) -> T:
     """Run ``change`` on the use case read under its lock; a concurrent save slipping through is a conflict."""
-
-    def locked() -> T:
-        statement = select(UseCase).where(UseCase.id == use_case_id).execution_options(populate_existing=True)
-        if session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update()
-        current = session.exec(statement).one_or_none()
-        if current is None:
-            raise UseCaseError("This use case does not exist any more.")
-        return change(current)
-
     try:
-        return _write(session, locked)
+        return run_locked(
+            session,
+            UseCase,
+            use_case_id,
+            change,
+            missing=lambda: UseCaseError("This use case does not exist any more."),
+        )
     except StaleDataError as error:  # a save without the lock slipped between our read and our write
         session.rollback()
         raise StaleUseCase(session.get(UseCase, use_case_id, populate_existing=True)) from error

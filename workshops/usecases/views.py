@@ -44,7 +44,6 @@ STALE_MESSAGE = (
     "Someone else saved this use case while you were editing it. Their version is shown beside yours: "
     "bring what you need from it into your text, then save again."
 )
-BUSY_MESSAGE = "The database was busy: nothing was saved. Please try again."
 
 
 def _load(use_case_id: int, *, deleted: bool = False) -> UseCase:
@@ -148,9 +147,6 @@ def new():
             )
         except use_cases_service.UseCaseError as refused:
             form.form_errors.append(str(refused))
-        except use_cases_service.Busy:
-            form.form_errors.append(BUSY_MESSAGE)
-            status = 409
         else:
             flash(f"The use case “{use_case.title}” is created.", "success")
             return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
@@ -174,8 +170,6 @@ def add_needs():
         added = use_cases_service.add_needs(session=get_session(), use_case=use_case, actor=current_user, need_ids=ids)
     except use_cases_service.UseCaseError as refused:
         flash(str(refused), "error")
-    except use_cases_service.Busy:
-        abort(409)
     else:
         if added:
             flash(f"Added {added} need{'s' if added != 1 else ''} to “{use_case.title}”.", "success")
@@ -253,9 +247,6 @@ def edit(use_case_id: int):
             form.form_errors.append(STALE_MESSAGE)
         except use_cases_service.UseCaseError as refused:
             form.form_errors.append(str(refused))
-        except use_cases_service.Busy:
-            form.form_errors.append(BUSY_MESSAGE)
-            status = 409
         else:
             flash("The use case is saved.", "success")
             return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
@@ -294,8 +285,6 @@ def change_state(use_case_id: int):
         )
     except use_cases_service.UseCaseError as refused:
         flash(str(refused), "error")
-    except use_cases_service.Busy:
-        abort(409)
     else:
         flash(f"The use case {DONE_WORDS[UseCaseState(use_case.state)]}.", "success")
     return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
@@ -314,8 +303,6 @@ def comment(use_case_id: int):
             )
         except use_cases_service.UseCaseError as refused:
             form.body.errors = [*form.body.errors, str(refused)]
-        except use_cases_service.Busy:
-            form.body.errors = [*form.body.errors, BUSY_MESSAGE]
         else:
             flash("Your comment is added.", "success")
             return redirect(url_for("usecases.use_case", use_case_id=use_case.id, _anchor="comments"))
@@ -334,8 +321,6 @@ def remove_need(use_case_id: int, need_id: int):
         use_cases_service.remove_need(session=get_session(), use_case=use_case, actor=current_user, need_id=need_id)
     except use_cases_service.UseCaseError as refused:
         flash(str(refused), "error")
-    except use_cases_service.Busy:
-        abort(409)
     else:
         flash(f"“{needs[0].title}” no longer feeds this use case.", "success")
     return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
@@ -346,10 +331,7 @@ def remove_need(use_case_id: int, need_id: int):
 def delete(use_case_id: int):
     """Delete the use case softly; its page then offers to undo it."""
     use_case = _load(use_case_id)
-    try:
-        use_cases_service.delete_use_case(session=get_session(), use_case=use_case, actor=current_user)
-    except use_cases_service.Busy:
-        abort(409)
+    use_cases_service.delete_use_case(session=get_session(), use_case=use_case, actor=current_user)
     flash(f"“{use_case.title}” is deleted: it feeds no need and leaves the lists. Undo brings it back.", "success")
     return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
 
@@ -359,10 +341,7 @@ def delete(use_case_id: int):
 def restore(use_case_id: int):
     """Undo the deletion of a use case."""
     use_case = _load(use_case_id, deleted=True)
-    try:
-        use_cases_service.restore_use_case(session=get_session(), use_case=use_case, actor=current_user)
-    except use_cases_service.Busy:
-        abort(409)
+    use_cases_service.restore_use_case(session=get_session(), use_case=use_case, actor=current_user)
     flash(f"“{use_case.title}” is back.", "success")
     return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
 
@@ -473,8 +452,6 @@ def template():
             use_cases_service.set_template(session=session, body=form.body.data, author=current_user)
         except use_cases_service.UseCaseError as refused:
             form.form_errors.append(str(refused))
-        except use_cases_service.Busy:
-            abort(409)
         else:
             flash("The template is saved: new use cases start from it.", "success")
             return redirect(url_for("usecases.template"))

@@ -18,9 +18,10 @@ from workshops.events.registration.changes import (
     register,
     switch_mode,
 )
-from workshops.events.registration.locking import Busy, run_locked
+from workshops.events.registration.locking import run_locked
 from workshops.events.registration.places import Outcome
 from workshops.events.registration.rules import AlreadyRegistered, RegistrationError, registration_problem
+from workshops.transactions import Busy
 
 __all__ = [
     "AlreadyRegistered",

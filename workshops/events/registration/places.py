@@ -17,7 +17,6 @@ from workshops.events.models import (
     SeatState,
     Workshop,
 )
-from workshops.events.registration.locking import pause_if_unlocked
 from workshops.timeutil import utcnow
 
 
@@ -91,17 +90,9 @@ def has_room(capacity: int | None, taken: int) -> bool:
     return capacity is None or taken < capacity
 
 
-def counted_then_paused(session: Session, breakout: Breakout) -> int:
-    """Confirmed seats of a breakout, counted before the (test-only) unlocked pause."""
-    taken = confirmed_in_breakout(session, breakout)
-    pause_if_unlocked(session)
-    return taken
-
-
 def place_in_mode(session: Session, workshop: Workshop, registration: Registration) -> None:
     """Confirm the registration if its mode has room, else put it at the end of that waiting list."""
     taken = confirmed_in_mode(session, workshop, registration.mode)
-    pause_if_unlocked(session)
     if has_room(workshop.capacity(registration.mode), taken):
         registration.state = RegistrationState.confirmed.value
         registration.waitlist_position = None
@@ -120,7 +111,7 @@ def place_in_breakout(session: Session, seat: BreakoutSeat) -> None:
     if seat.registration.state != RegistrationState.confirmed:
         seat.state = SeatState.requested.value
         seat.waitlist_position = None
-    elif has_room(seat.breakout.capacity, counted_then_paused(session, seat.breakout)):
+    elif has_room(seat.breakout.capacity, confirmed_in_breakout(session, seat.breakout)):
         seat.state = SeatState.confirmed.value
         seat.waitlist_position = None
     else:
