@@ -21,8 +21,9 @@ from sqlalchemy.engine import make_url
 
 from tests import factories
 from workshops import create_app
-from workshops.db import make_engine, metadata
+from workshops.db import make_engine
 from workshops.migrate import upgrade
+from workshops.models import metadata
 from workshops.privacy.defaults import DEFAULT_NOTICE
 from workshops.privacy.models import PrivacyNotice
 from workshops.timeutil import utcnow

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from workshops.db import metadata
 from workshops.migrate import MIGRATIONS, alembic_config
+from workshops.models import metadata
 
 
 def test_models_and_migrations_agree(app):

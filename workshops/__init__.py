@@ -26,6 +26,7 @@ from workshops import (
     mail,
     main,
     needs,
+    personal,
     privacy,
     programme,
     security,
@@ -70,5 +71,6 @@ def create_app(config: dict | None = None) -> Flask:
     needs.init_app(app)
     usecases.init_app(app)
     calls.init_app(app)
+    personal.init_app(app)
     errors.init_app(app)
     return app

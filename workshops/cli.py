@@ -109,7 +109,7 @@ def _plural(n: int, word: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Say what would be deleted, and delete nothing.")
 def purge_expired_command(dry_run: bool) -> None:
     """Delete the registration details of workshops past their retention period (run it daily)."""
-    from workshops.events.retention import purge
+    from workshops.personal.retention import purge
 
     with new_session() as session:
         done = purge(

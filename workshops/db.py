@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
-from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy import CheckConstraint, DateTime, Engine, TypeDecorator, create_engine, event, text
 from sqlmodel import Session, SQLModel
 
 #: Deterministic constraint names, so that migrations can drop and alter them on every backend.
@@ -109,13 +109,6 @@ def ping(engine: Engine) -> bool:
     except Exception:
         return False
     return True
-
-
-def metadata() -> MetaData:
-    """Return the metadata of every table, with all model modules imported."""
-    from workshops import models  # noqa: F401 - importing registers the tables
-
-    return SQLModel.metadata
 
 
 class UtcDateTime(TypeDecorator):

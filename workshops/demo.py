@@ -9,14 +9,13 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from workshops.auth import services as accounts
+from workshops.auth.demo import DEMO_PASSWORD
 from workshops.auth.models import OrganisationType, Role
 from workshops.calls.demo import seed_call
 from workshops.events.demo import seed_workshops
 from workshops.needs.demo import seed_needs
 from workshops.programme.models import Cluster, Domain
 from workshops.usecases.demo import seed_use_cases
-
-DEMO_PASSWORD = "demo-password-2021"  # noqa: S105  # nosec B105 - published demo log-in, local use only
 
 CLUSTERS = [
     ("Safe Cluster", "Safe", "FR", "Aix-en-Provence", "https://www.safecluster.com"),

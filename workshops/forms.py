@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import SelectChoice
 from wtforms.widgets import Select, html_params
@@ -45,3 +46,7 @@ class LongSelect(Select):
 def strip(value: str | None) -> str:
     """A field filter: surrounding spaces removed, missing input as an empty string."""
     return (value or "").strip()
+
+
+class PostForm(FlaskForm):
+    """No fields: gives a POST button its CSRF token (log-out, confirm, download)."""

@@ -1,5 +1,8 @@
 """Every table model, imported in one place for Alembic and the test database."""
 
+from sqlalchemy import MetaData
+from sqlmodel import SQLModel
+
 from workshops.audit.models import AuditEntry
 from workshops.auth.models import User
 from workshops.calls.models import CallDomain, Challenge, OpenCall
@@ -44,3 +47,8 @@ __all__ = [
     "WorkshopAttendance",
     "WorkshopMessage",
 ]
+
+
+def metadata() -> MetaData:
+    """Return the metadata of every table: importing this module registered them all."""
+    return SQLModel.metadata

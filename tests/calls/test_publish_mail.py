@@ -12,9 +12,9 @@ from tests import factories
 from tests.conftest import post_form
 from workshops.calls import notifications
 from workshops.calls.models import OpenCall
+from workshops.events import consents
 from workshops.needs import services as needs
 from workshops.needs.models import Need
-from workshops.privacy import consents
 from workshops.privacy.models import ConsentKind
 from workshops.usecases.models import UseCase, UseCaseNeed
 

@@ -11,9 +11,9 @@ from tests import factories
 from tests.calls.conftest import _build as build_call
 from tests.conftest import log_in, post_form
 from workshops.calls import report
+from workshops.events import consents
 from workshops.events import registration as reg
 from workshops.events.models import Registration
-from workshops.privacy import consents
 from workshops.privacy.models import Consent, PrivacyNotice
 
 

@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from workshops.auth.deletion import DeletionReason
 from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import MAX_LENGTH, password_problem
 from workshops.countries import country_choices
@@ -163,33 +162,3 @@ class RoleForm(FlaskForm):
     role = SelectField("Role", choices=options((r.value, r.value.capitalize()) for r in Role))
     #: The filtered list to return to.
     next = HiddenField()
-
-
-class PostForm(FlaskForm):
-    """No fields: gives a POST button its CSRF token (log-out, confirm)."""
-
-
-class DeleteAccountForm(FlaskForm):
-    """Delete one's own account, proving it is really the person by their password."""
-
-    password = PasswordField(
-        "Your password",
-        validators=[InputRequired("Enter your password to confirm."), Length(max=MAX_LENGTH)],
-        description="We ask for it again so that no one else can delete your account from an open session.",
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-class ManageDeleteUserForm(FlaskForm):
-    """An organiser deletes a person's account on their request, saying how the request came."""
-
-    reason = SelectField(
-        "How did the person ask?",
-        validators=[DataRequired("Choose how the person asked for the deletion.")],
-        description="Recorded in the audit log. Keep the request itself with your records.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        """Fill the choices from the fixed list the audit log records."""
-        super().__init__(*args, **kwargs)
-        self.reason.choices = options([("", "Choose…"), *((r.value, r.label) for r in DeletionReason)])

@@ -8,8 +8,8 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
-from workshops.auth import bp, deletion, services
-from workshops.auth.forms import ManageDeleteUserForm, RoleForm
+from workshops.auth import bp, services
+from workshops.auth.forms import RoleForm
 from workshops.auth.models import Role, User
 from workshops.auth.rules import role_required
 from workshops.db import get_session
@@ -59,24 +59,3 @@ def manage_set_role(user_id: int):
         flash(f"{user.name} is now {form.role.data}.", "success")
     back = safe_next(form.next.data) or ""
     return redirect(back if back.startswith(url_for("auth.manage_users")) else url_for("auth.manage_users"))
-
-
-@bp.route("/manage/users/<int:user_id>/delete", methods=["GET", "POST"])
-@role_required(Role.organiser)
-def manage_delete_user(user_id: int):
-    """Delete a person's account on their request, after a confirmation step; recorded in the audit log."""
-    user = get_session().get(User, user_id) or abort(404)
-    form = ManageDeleteUserForm()
-    problem = deletion.may_delete(session=get_session(), user=user)
-    if form.validate_on_submit() and not problem:
-        name = user.name
-        try:
-            deletion.delete_account(
-                session=get_session(), user=user, by=current_user, reason=deletion.DeletionReason(form.reason.data)
-            )
-        except services.AccountError as error:
-            problem = str(error)
-        else:
-            flash(f"The account of {name} is deleted.", "success")
-            return redirect(url_for("auth.manage_users"))
-    return render_template("auth/manage/delete_user.html", person=user, form=form, problem=problem)

@@ -7,13 +7,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
 from workshops import security
-from workshops.auth import bp, deletion, services, tokens
+from workshops.auth import bp, services, tokens
 from workshops.auth.forms import (
     ChangePasswordForm,
-    DeleteAccountForm,
     EmailOnlyForm,
     LoginForm,
-    PostForm,
     ProfileForm,
     ResetPasswordForm,
     SignupForm,
@@ -21,6 +19,7 @@ from workshops.auth.forms import (
 from workshops.auth.models import OrganisationType, User
 from workshops.auth.passwords import verify_password
 from workshops.db import get_session
+from workshops.forms import PostForm
 from workshops.navigation import next_or_home, safe_next
 from workshops.programme.models import Cluster
 from workshops.security import limiter
@@ -226,33 +225,3 @@ def change_password():
             return redirect(url_for("auth.profile"))
         password_form.current_password.errors.append("This is not your current password.")
     return render_template("auth/profile.html", form=form, password_form=password_form)
-
-
-@bp.route("/me/delete", methods=["GET", "POST"])
-@limiter.limit(security.LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=security.failed_form)
-@limiter.limit(
-    security.LOGIN_FAILURES_PER_ACCOUNT,
-    methods=["POST"],
-    key_func=security.account_key,
-    deduct_when=security.failed_form,
-)
-@login_required
-def delete_account():
-    """Delete one's own account after re-entering the password; then log out."""
-    user = current_user._get_current_object()
-    form = DeleteAccountForm()
-    problem = deletion.may_delete(session=get_session(), user=user)
-    if form.validate_on_submit() and not problem:
-        if not verify_password(user.password_hash, form.password.data):
-            form.password.errors.append("This is not your password. Your account is unchanged.")
-        else:
-            try:
-                deletion.delete_account(session=get_session(), user=user, by=user)
-            except services.AccountError as error:
-                problem = str(error)
-            else:
-                logout_user()
-                session.clear()
-                flash("Your account is deleted.", "success")
-                return redirect(url_for("main.index"))
-    return render_template("auth/delete_account.html", form=form, problem=problem)

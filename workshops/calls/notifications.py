@@ -17,10 +17,10 @@ from sqlmodel import Session, col, select
 from workshops.auth.models import User
 from workshops.calls.models import OpenCall
 from workshops.calls.services import ChallengeText, grouped
+from workshops.events import consents
 from workshops.mail import send_mail
 from workshops.navigation import external_url
 from workshops.needs.models import Need
-from workshops.privacy import consents
 from workshops.usecases.models import UseCaseNeed
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from workshops.auth import services as accounts
+from workshops.auth.demo import DEMO_PASSWORD
 from workshops.auth.models import User
 from workshops.events import registration as reg
 from workshops.events.models import (
@@ -163,7 +164,6 @@ def seed_workshops(*, session: Session, clusters: dict[str, Cluster]) -> dict[st
 
 
 def _demo_people(session: Session, clusters: dict[str, Cluster], added: dict[str, int]) -> list[User]:
-    from workshops.demo import DEMO_PASSWORD
 
     people = []
     for index, (name, organisation, organisation_type, country, cluster) in enumerate(DEMO_PEOPLE, start=1):

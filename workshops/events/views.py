@@ -5,16 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from workshops.auth.forms import PostForm
 from workshops.auth.rules import is_organiser
 from workshops.db import get_session
 from workshops.downloads import attachment
-from workshops.events import bp, notifications, queries
+from workshops.events import bp, consents, notifications, queries
 from workshops.events import registration as reg
 from workshops.events.calendar import calendar_file
 from workshops.events.forms import BreakoutChoice, ModeForm, RegisterForm
 from workshops.events.models import RegistrationState, WorkshopState
-from workshops.privacy import consents
+from workshops.forms import PostForm
 from workshops.privacy.models import ConsentKind
 from workshops.privacy.services import current_notice
 

@@ -2,7 +2,8 @@
 
 from alembic import context
 
-from workshops.db import make_engine, metadata
+from workshops.db import make_engine
+from workshops.models import metadata
 
 config = context.config
 target_metadata = metadata()

@@ -13,8 +13,7 @@ from wtforms.validators import AnyOf, InputRequired
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
-from workshops.events import retention
-from workshops.needs import bp, suggestions
+from workshops.needs import bp, erasure, suggestions
 from workshops.needs import services as needs
 from workshops.needs.forms import EditForm, MergeForm
 from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity, Vote
@@ -208,7 +207,7 @@ def keep(need_id: int):
     if need.sensitivity != Sensitivity.internal:
         flash("Only internal needs are deleted after the retention period: this one stays anyway.", "info")
     else:
-        retention.keep_need(session=get_session(), need=need, keep=bool(form.keep.data))
+        erasure.keep_need(session=get_session(), need=need, keep=bool(form.keep.data))
         if form.keep.data:
             flash("The need is kept beyond the retention period of its workshop.", "success")
         else:

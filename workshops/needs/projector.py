@@ -12,9 +12,9 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from workshops.auth.forms import PostForm
 from workshops.db import get_session
 from workshops.events.models import Breakout
+from workshops.forms import PostForm
 from workshops.navigation import external_url
 from workshops.needs import bp, queries
 from workshops.needs import services as needs

@@ -9,16 +9,15 @@ from flask import session as browser
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from workshops.auth.forms import PostForm
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events.models import Breakout, TestBed
+from workshops.forms import PostForm
 from workshops.needs import bp, queries
 from workshops.needs import services as needs
 from workshops.needs.forms import BoardSettingsForm, DismissForm, NeedForm, SpeakerFields
 from workshops.needs.models import Need
-from workshops.usecases import traceability
 
 #: How the board's own requests say they want a fragment or no redirect.
 FETCH_HEADER = "X-Requested-With"
@@ -355,16 +354,3 @@ def manage_reopen(need_id: int):
     except needs.NeedError as refused:
         flash(str(refused), "error")
     return redirect(url_for("needs.manage_capture", breakout_id=need.breakout_id))
-
-
-@bp.route("/me/needs")
-@login_required
-def my_needs():
-    """What became of each need the person stated: on the board, merged, dismissed, or part of use cases."""
-    mine = needs.needs_of(get_session(), current_user)
-    successors = needs.merged_successors(get_session(), mine)
-    fed_by_id = traceability.use_cases_fed(get_session(), {i for ids in successors.values() for i in ids})
-    fed = {
-        need.id: list({u.id: u for i in successors[need.id] for u in fed_by_id.get(i, [])}.values()) for need in mine
-    }
-    return render_template("needs/my_needs.html", needs=mine, fed=fed)

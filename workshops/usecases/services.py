@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -562,3 +562,9 @@ def restore_use_case(*, session: Session, use_case: UseCase, actor: User) -> Non
 
     if _locked(session, use_case.id, change):
         _audit(AuditAction.use_case_restored, use_case.id, actor, "restored")
+
+
+def unlink_needs(*, session: Session, need_ids: list[int]) -> None:
+    """Inside the caller's transaction: these needs (about to be deleted) feed no use case any more."""
+    if need_ids:
+        session.execute(delete(UseCaseNeed).where(col(UseCaseNeed.need_id).in_(need_ids)))

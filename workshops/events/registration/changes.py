@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workshops.auth.models import User
+from workshops.events import consents
 from workshops.events.models import AttendanceMode, Registration, RegistrationState, SeatState, Workshop
 from workshops.events.registration.locking import run_locked
 from workshops.events.registration.places import (
@@ -29,7 +30,6 @@ from workshops.events.registration.rules import (
     chosen_breakouts,
     registration_problem,
 )
-from workshops.privacy import consents
 from workshops.privacy.models import ConsentKind
 from workshops.timeutil import utcnow
 

@@ -9,6 +9,7 @@ change both in one transaction, so the log and the state never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -202,3 +203,14 @@ def consents_of(session: Session, user: User) -> list[ConsentLine]:
         .order_by(col(Consent.given_at).desc(), col(Consent.id).desc())
     ).all()
     return [ConsentLine(consent=consent, registration=registration) for consent, registration in rows]
+
+
+def withdraw_all(*, session: Session, user_id: int, now: datetime) -> int:
+    """Inside the caller's transaction: stamp every consent of the person still open; return how many."""
+    consents = list(
+        session.exec(select(Consent).where(Consent.user_id == user_id, col(Consent.withdrawn_at).is_(None)))
+    )
+    for consent in consents:
+        consent.withdrawn_at = now
+        session.add(consent)
+    return len(consents)

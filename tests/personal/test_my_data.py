@@ -11,11 +11,11 @@ from sqlmodel import select
 from tests import factories
 from tests.conftest import log_in, post_form
 from workshops.audit.models import AuditAction, AuditEntry
+from workshops.events import consents
 from workshops.events import registration as reg
 from workshops.events.models import Registration
 from workshops.needs import services as needs
 from workshops.needs.models import Need
-from workshops.privacy import consents
 from workshops.timeutil import utcnow
 from workshops.usecases import services as usecases
 from workshops.usecases.models import UseCase
@@ -243,7 +243,7 @@ def test_the_page_shows_everything_readably(app, db, everything):
 
 def test_the_page_links_to_account_deletion_only_when_it_exists(app, participant_client):
     page = participant_client.get("/me/data").get_data(as_text=True)
-    assert ("/me/delete" in page) == ("auth.delete_account" in app.view_functions)
+    assert ("/me/delete" in page) == ("personal.delete_account" in app.view_functions)
 
 
 def test_a_withdrawn_listing_offers_to_list_again(app, db, everything):

@@ -11,12 +11,12 @@ from sqlmodel import select
 from tests import factories
 from tests.conftest import log_in, mail_link, post_form
 from workshops.audit.models import AuditEntry
-from workshops.auth import deletion
 from workshops.auth.models import User
 from workshops.auth.passwords import verify_password
 from workshops.events import registration as reg
 from workshops.events.models import Registration
 from workshops.needs.models import Need, Vote
+from workshops.personal import deletion
 from workshops.privacy.models import Consent
 from workshops.timeutil import utcnow
 from workshops.usecases import services as use_cases

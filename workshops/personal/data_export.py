@@ -19,11 +19,10 @@ from sqlmodel import Session, col, select
 
 from workshops.audit.models import AuditEntry
 from workshops.auth.models import User
-from workshops.events import queries
+from workshops.events import consents, queries
 from workshops.events.models import Breakout, Registration
 from workshops.needs.models import Need, Vote
 from workshops.needs.services import needs_of
-from workshops.privacy import consents
 from workshops.timeutil import utcnow
 from workshops.usecases.models import UseCase, UseCaseComment
 

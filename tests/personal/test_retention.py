@@ -16,6 +16,7 @@ from workshops.events import retention
 from workshops.events.models import BreakoutSeat, Registration, Workshop, WorkshopAttendance
 from workshops.needs import services as needs
 from workshops.needs.models import Need, Vote
+from workshops.personal.retention import purge
 from workshops.privacy.models import Consent
 from workshops.usecases.models import UseCase, UseCaseNeed
 
@@ -101,7 +102,7 @@ def world(app, db):
 
 def _purge(app, db, now, **kwargs):
     with app.app_context():
-        done = retention.purge(session=db, now=now, default_months=app.config["RETENTION_MONTHS"], **kwargs)
+        done = purge(session=db, now=now, default_months=app.config["RETENTION_MONTHS"], **kwargs)
     _fresh(db)
     return done
 
@@ -209,7 +210,7 @@ def test_a_period_ending_on_a_day_february_lacks(app, db):
 
 def test_a_longer_configured_period_keeps_the_details(app, db, world):
     with app.app_context():
-        assert retention.purge(session=db, now=AFTER, default_months=24) == []
+        assert purge(session=db, now=AFTER, default_months=24) == []
     assert len(_registrations(db, world["workshop"])) == 6
 
 
