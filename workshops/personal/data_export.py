@@ -9,6 +9,7 @@ its text, which is included).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,8 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from workshops.audit.models import AuditEntry
+from workshops.audit import services as audit
+from workshops.audit.models import AuditAction, AuditEntry
 from workshops.auth.models import User
 from workshops.events import consents, queries
 from workshops.events.models import Breakout, Registration
@@ -94,6 +96,13 @@ def gather(session: Session, user: User) -> PersonalData:
         comments=[CommentLine(comment=c, use_case=u) for c, u in comments],
         audit=list(audit),
     )
+
+
+def download(*, session: Session, user: User) -> str:
+    """Everything about the person as a JSON document, the download recorded in the audit log."""
+    document = as_json(gather(session, user))
+    audit.record(AuditAction.export, target_type="account", target_id=user.id, detail="my data")
+    return json.dumps(document, ensure_ascii=False, indent=2)
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask import session as browser
 from flask_login import current_user, login_required, logout_user
 
 from workshops import security
-from workshops.audit.models import AuditAction
-from workshops.audit.services import record
 from workshops.auth.deletion import DeletionReason, may_delete
 from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import verify_password
@@ -69,10 +65,8 @@ def download_my_data():
     """Everything about the person in one JSON file; the download is recorded in the audit log."""
     if not PostForm().validate_on_submit():
         abort(400)
-    document = data_export.as_json(data_export.gather(get_session(), current_user))
-    record(AuditAction.export, target_type="account", target_id=current_user.id, detail="my data")
     return attachment(
-        json.dumps(document, ensure_ascii=False, indent=2),
+        data_export.download(session=get_session(), user=current_user),
         filename=f"my-data-{utcnow():%Y-%m-%d}.json",
         mimetype="application/json; charset=utf-8",
     )
