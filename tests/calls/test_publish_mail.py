@@ -13,6 +13,7 @@ from tests.conftest import post_form
 from workshops.calls import notifications
 from workshops.calls.models import OpenCall
 from workshops.events import consents
+from workshops.needs import merging
 from workshops.needs import services as needs
 from workshops.needs.models import Need
 from workshops.privacy.models import ConsentKind
@@ -59,7 +60,7 @@ def _need(app, db, breakout, author, title: str) -> Need:
 def _merge(app, db, originals: list[Need], author) -> Need:
     with app.app_context():
         fresh = [db.get(Need, n.id, populate_existing=True) for n in originals]
-        return needs.merge_needs(session=db, originals=fresh, values=needs.merged_values(fresh), author=author)
+        return merging.merge_needs(session=db, originals=fresh, values=merging.merged_values(fresh), author=author)
 
 
 def _want_updates(app, db, *people) -> None:

@@ -7,6 +7,8 @@ from sqlmodel import select
 
 from tests import factories
 from workshops.events.models import Breakout, BreakoutFacilitator
+from workshops.needs import merging, votes
+from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.models import Need, Vote
 
@@ -53,19 +55,19 @@ def test_merging_keeps_the_originals_and_carries_votes_over_once_per_person(ctx,
     second = _log(db, breakout, ben, "Detecting small drones", urgency=5, tags="drones, radar", sensitivity="anonymous")
     third = _log(db, breakout, ben, "Fence sensors")
     for need in (first, second):
-        needs.vote(session=db, need=need, user=ana)  # Ana voted for both: she keeps one, gets one back
-    needs.vote(session=db, need=second, user=ben)
-    needs.vote(session=db, need=third, user=ana)
+        votes.vote(session=db, need=need, user=ana)  # Ana voted for both: she keeps one, gets one back
+    votes.vote(session=db, need=second, user=ben)
+    votes.vote(session=db, need=third, user=ana)
     version = db.get(Breakout, breakout.id).board_version
 
-    draft = needs.merged_values([first, second])
+    draft = merging.merged_values([first, second])
     assert (draft.title, draft.urgency, draft.tags, draft.sensitivity) == (
         "Drone detection",
         5,
         "drones, night, radar",
         "anonymous",  # the strictest of the originals'
     )
-    merged = needs.merge_needs(session=db, originals=[first, second], values=draft, author=facilitator)
+    merged = merging.merge_needs(session=db, originals=[first, second], values=draft, author=facilitator)
 
     db.rollback()
     for original in (db.get(Need, first.id), db.get(Need, second.id)):
@@ -75,7 +77,7 @@ def test_merging_keeps_the_originals_and_carries_votes_over_once_per_person(ctx,
     voters = sorted(v.user_id for v in db.exec(select(Vote).where(Vote.need_id == merged.id)))
     assert voters == sorted([ana.id, ben.id])
     assert db.exec(select(Vote).where(Vote.need_id.in_([first.id, second.id]))).all() == []
-    assert needs.votes_used(db, ana, breakout) == 2  # one on the merged need, one on the fence sensors
+    assert votes.votes_used(db, ana, breakout) == 2  # one on the merged need, one on the fence sensors
     assert db.get(Breakout, breakout.id).board_version > version
     assert db.get(Need, merged.id).captured_by_id == facilitator.id
 
@@ -83,15 +85,15 @@ def test_merging_keeps_the_originals_and_carries_votes_over_once_per_person(ctx,
 def test_a_merged_or_dismissed_need_cannot_be_merged_again(ctx, app, db, breakout, facilitator):
     ana = _attend(app, db, breakout)
     first, second, third = (_log(db, breakout, ana, title) for title in ("One", "Two", "Three"))
-    needs.merge_needs(
-        session=db, originals=[first, second], values=needs.merged_values([first, second]), author=facilitator
+    merging.merge_needs(
+        session=db, originals=[first, second], values=merging.merged_values([first, second]), author=facilitator
     )
     with pytest.raises(needs.NeedError, match="merged or dismissed meanwhile"):
-        needs.merge_needs(
-            session=db, originals=[second, third], values=needs.merged_values([third]), author=facilitator
+        merging.merge_needs(
+            session=db, originals=[second, third], values=merging.merged_values([third]), author=facilitator
         )
     with pytest.raises(needs.NeedError, match="at least two"):
-        needs.merge_needs(session=db, originals=[third], values=needs.merged_values([third]), author=facilitator)
+        merging.merge_needs(session=db, originals=[third], values=merging.merged_values([third]), author=facilitator)
 
 
 def test_a_closed_breakout_takes_no_merge(ctx, app, db, breakout, facilitator):
@@ -99,8 +101,8 @@ def test_a_closed_breakout_takes_no_merge(ctx, app, db, breakout, facilitator):
     first, second = (_log(db, breakout, ana, title) for title in ("One", "Two"))
     needs.lock_breakout(session=db, breakout=breakout)
     with pytest.raises(needs.NeedError, match="closed"):
-        needs.merge_needs(
-            session=db, originals=[first, second], values=needs.merged_values([first, second]), author=facilitator
+        merging.merge_needs(
+            session=db, originals=[first, second], values=merging.merged_values([first, second]), author=facilitator
         )
     db.rollback()
     assert {n.state for n in db.exec(select(Need))} == {"open"}
@@ -111,17 +113,17 @@ def test_merging_across_breakouts_needs_a_facilitator_of_each(ctx, app, db, brea
     bo = _attend(app, db, other_breakout)
     here, there = _log(db, breakout, ana, "Here"), _log(db, other_breakout, bo, "There")
     _facilitate(db, breakout, facilitator)
-    assert needs.may_merge(db, facilitator, [here, _log(db, breakout, ana, "Also here")])
-    assert not needs.may_merge(db, facilitator, [here, there])
+    assert need_rules.may_merge(db, facilitator, [here, _log(db, breakout, ana, "Also here")])
+    assert not need_rules.may_merge(db, facilitator, [here, there])
     _facilitate(db, other_breakout, facilitator)
-    assert needs.may_merge(db, facilitator, [here, there])
+    assert need_rules.may_merge(db, facilitator, [here, there])
     organiser = factories.make_user(db, role="organiser")
-    assert needs.may_merge(db, organiser, [here, there])
-    assert not needs.may_merge(db, ana, [here, there])
+    assert need_rules.may_merge(db, organiser, [here, there])
+    assert not need_rules.may_merge(db, ana, [here, there])
 
-    needs.vote(session=db, need=there, user=bo)
-    merged = needs.merge_needs(
-        session=db, originals=[here, there], values=needs.merged_values([here, there]), author=facilitator
+    votes.vote(session=db, need=there, user=bo)
+    merged = merging.merge_needs(
+        session=db, originals=[here, there], values=merging.merged_values([here, there]), author=facilitator
     )
     db.rollback()
     assert merged.breakout_id == breakout.id  # the first need's breakout
@@ -134,20 +136,20 @@ def test_who_may_read_a_need(ctx, app, db, breakout, other_breakout, facilitator
     bo = _attend(app, db, other_breakout)
     public = _log(db, breakout, ana, "Public")
     internal = _log(db, breakout, ana, "Internal", sensitivity="internal")
-    assert needs.may_read(db, ana, public) and needs.may_read(db, ana, internal)  # her own
-    assert not needs.may_read(db, bo, public)  # another breakout's board
-    assert not needs.may_read(db, participant, public)
-    assert needs.may_read(db, facilitator, public)  # facilitators see needs of every workshop
-    assert not needs.may_read(db, facilitator, internal)  # not internal ones of others' breakouts
+    assert need_rules.may_read(db, ana, public) and need_rules.may_read(db, ana, internal)  # her own
+    assert not need_rules.may_read(db, bo, public)  # another breakout's board
+    assert not need_rules.may_read(db, participant, public)
+    assert need_rules.may_read(db, facilitator, public)  # facilitators see needs of every workshop
+    assert not need_rules.may_read(db, facilitator, internal)  # not internal ones of others' breakouts
     _facilitate(db, breakout, facilitator)
-    assert needs.may_read(db, facilitator, internal)
+    assert need_rules.may_read(db, facilitator, internal)
     colleague = _attend(app, db, breakout)
-    assert needs.may_read(db, colleague, public) and not needs.may_read(db, colleague, internal)
+    assert need_rules.may_read(db, colleague, public) and not need_rules.may_read(db, colleague, internal)
     breakout.board_visibility = "facilitators"
     db.add(breakout)
     db.commit()
-    assert not needs.may_read(db, colleague, public)
-    assert needs.may_read(db, ana, public)
+    assert not need_rules.may_read(db, colleague, public)
+    assert need_rules.may_read(db, ana, public)
 
 
 def test_board_settings_raise_the_board_version(ctx, db, breakout):

@@ -8,6 +8,7 @@ from sqlmodel import select
 from tests import factories
 from tests.conftest import csrf_token, log_in, post_form
 from workshops.events.models import Breakout, BreakoutFacilitator
+from workshops.needs import merging, votes
 from workshops.needs import services as needs
 from workshops.needs.models import Need, Vote
 
@@ -116,8 +117,8 @@ def test_the_facilitator_merges_from_the_console(app, db, breakout, ana, console
     first = _log(app, db, breakout, ana, "Drone detection")
     second = _log(app, db, breakout, ana, "Spotting small drones", sensitivity="anonymous")
     with app.app_context():
-        needs.vote(session=db, need=first, user=ana)
-        needs.vote(session=db, need=second, user=ana)
+        votes.vote(session=db, need=first, user=ana)
+        votes.vote(session=db, need=second, user=ana)
     board = console.get(f"/manage/breakouts/{breakout.id}/capture").get_data(as_text=True)
     assert f'name="need" value="{first.id}" form="merge-form"' in board
 
@@ -224,10 +225,10 @@ def test_similar_needs_see_a_new_need_at_once_and_leave_merged_ones_out(app, db,
     found = ana_client.get(f"/b/{breakout.code}/similar", query_string=query).json["suggestions"]
     assert {s["id"] for s in found} == {first.id, second.id}
     with app.app_context():
-        merged = needs.merge_needs(
+        merged = merging.merge_needs(
             session=db,
             originals=[first, second],
-            values=needs.merged_values([first, second]),
+            values=merging.merged_values([first, second]),
             author=factories.make_user(db, role="organiser"),
         )
     found = ana_client.get(f"/b/{breakout.code}/similar", query_string=query).json["suggestions"]

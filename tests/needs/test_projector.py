@@ -11,6 +11,7 @@ from tests import factories
 from tests.conftest import log_in
 from workshops.events.models import BreakoutFacilitator
 from workshops.needs import services as needs
+from workshops.needs import votes
 
 BASE_URL = "http://workshops.test"  # the test application's BASE_URL
 
@@ -136,7 +137,7 @@ def test_anonymous_people_log_in_first(client, breakout):
 def test_the_board_shows_the_most_voted_needs_first_and_escaped(console, db, breakout, attendee, log_need):
     first = log_need("Counting people on the promenade")
     log_need('"><script>alert(1)</script>')
-    needs.vote(session=db, need=first, user=attendee)
+    votes.vote(session=db, need=first, user=attendee)
     page = _page(console, breakout)
     assert page.index("Counting people on the promenade") < page.index("&#34;&gt;&lt;script&gt;alert(1)")
     assert "<script>alert(1)" not in page

@@ -8,8 +8,9 @@ from sqlmodel import select
 from tests import factories
 from workshops.events import registration as reg
 from workshops.events.models import Breakout, BreakoutFacilitator
+from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
-from workshops.needs import similarity
+from workshops.needs import similarity, votes
 from workshops.needs.models import Need, Vote
 
 
@@ -49,17 +50,17 @@ def _version(db, breakout) -> int:
 
 
 def test_standing_follows_seats_roles_and_the_board_setting(db, breakout, attendee, facilitating, participant):
-    assert needs.standing(db, attendee, breakout).sees_board
-    assert needs.standing(db, attendee, breakout).may_log
-    assert not needs.standing(db, attendee, breakout).sees_internal
-    assert not needs.standing(db, participant, breakout).sees_board  # registered nowhere
-    assert needs.standing(db, facilitating, breakout).sees_internal
+    assert need_rules.standing(db, attendee, breakout).sees_board
+    assert need_rules.standing(db, attendee, breakout).may_log
+    assert not need_rules.standing(db, attendee, breakout).sees_internal
+    assert not need_rules.standing(db, participant, breakout).sees_board  # registered nowhere
+    assert need_rules.standing(db, facilitating, breakout).sees_internal
     breakout.board_visibility = "facilitators"
     db.add(breakout)
     db.commit()
-    assert not needs.standing(db, attendee, breakout).sees_board
-    assert needs.standing(db, attendee, breakout).may_log  # they still log, they just do not see the board
-    assert needs.standing(db, facilitating, breakout).sees_board
+    assert not need_rules.standing(db, attendee, breakout).sees_board
+    assert need_rules.standing(db, attendee, breakout).may_log  # they still log, they just do not see the board
+    assert need_rules.standing(db, facilitating, breakout).sees_board
 
 
 def test_a_waiting_seat_is_not_attendance(app, db, breakout, attendee):
@@ -74,7 +75,7 @@ def test_a_waiting_seat_is_not_attendance(app, db, breakout, attendee):
             user=late,
             choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
         )
-    assert not needs.standing(db, late, breakout).may_log
+    assert not need_rules.standing(db, late, breakout).may_log
 
 
 def test_logging_stores_the_need_and_raises_the_board_version(ctx, db, breakout, attendee):
@@ -136,12 +137,12 @@ def test_votes_are_limited_per_breakout_and_one_per_need(ctx, db, breakout, atte
         for n in range(4)
     ]
     for need in logged[:3]:
-        needs.vote(session=db, need=need, user=attendee)
-    needs.vote(session=db, need=logged[0], user=attendee)  # a second click changes nothing
+        votes.vote(session=db, need=need, user=attendee)
+    votes.vote(session=db, need=logged[0], user=attendee)  # a second click changes nothing
     with pytest.raises(needs.NeedError, match="used your 3 votes"):
-        needs.vote(session=db, need=logged[3], user=attendee)
-    needs.unvote(session=db, need=logged[0], user=attendee)
-    needs.vote(session=db, need=logged[3], user=attendee)
+        votes.vote(session=db, need=logged[3], user=attendee)
+    votes.unvote(session=db, need=logged[0], user=attendee)
+    votes.vote(session=db, need=logged[3], user=attendee)
     db.rollback()
     assert sorted(v.need_id for v in db.exec(select(Vote))) == sorted(n.id for n in logged[1:])
 
@@ -152,11 +153,11 @@ def test_a_locked_breakout_takes_no_needs_edits_or_votes(ctx, db, breakout, atte
     with pytest.raises(needs.NeedError, match="closed"):
         needs.log_need(session=db, breakout=breakout, values=_values(), author=attendee)
     with pytest.raises(needs.NeedError, match="closed"):
-        needs.vote(session=db, need=need, user=attendee)
+        votes.vote(session=db, need=need, user=attendee)
     with pytest.raises(needs.NeedError, match="closed"):
         needs.edit_need(session=db, need=need, values=_values(title="Late"), expected_version=1)
     needs.unlock_breakout(session=db, breakout=breakout)
-    needs.vote(session=db, need=need, user=attendee)
+    votes.vote(session=db, need=need, user=attendee)
 
 
 def test_a_need_keeps_its_folded_search_text_through_edits(ctx, db, breakout, attendee):

@@ -15,6 +15,7 @@ from workshops.events import consents
 from workshops.events import registration as reg
 from workshops.events.models import Registration
 from workshops.needs import services as needs
+from workshops.needs import votes
 from workshops.needs.models import Need
 from workshops.timeutil import utcnow
 from workshops.usecases import services as usecases
@@ -94,8 +95,8 @@ def everything(app, db, facilitator, organiser) -> Everything:
             author=bob,
         )
         db.commit()
-        needs.vote(session=db, need=other_need, user=ada)
-        needs.vote(session=db, need=stated, user=bob)
+        votes.vote(session=db, need=other_need, user=ada)
+        votes.vote(session=db, need=stated, user=bob)
         db.commit()
         use_case = UseCase(title="Drones over ports", body="## Context\n\nDrones.")
         db.add(use_case)

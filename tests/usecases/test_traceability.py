@@ -7,6 +7,7 @@ import pytest
 from tests import factories
 from tests.conftest import log_in
 from workshops.events.models import BreakoutFacilitator
+from workshops.needs import merging
 from workshops.needs import services as needs
 from workshops.timeutil import utcnow
 from workshops.usecases import traceability
@@ -104,8 +105,8 @@ def test_a_deleted_use_case_feeds_no_need(db, linked):
 def test_my_needs_says_which_use_cases_a_need_feeds_even_after_a_merge(app, db, linked, ports):
     ana = linked[0].stated_by
     organiser = factories.make_user(db, role="organiser")
-    merged = needs.merge_needs(
-        session=db, originals=linked[:2], values=needs.merged_values(linked[:2]), author=organiser
+    merged = merging.merge_needs(
+        session=db, originals=linked[:2], values=merging.merged_values(linked[:2]), author=organiser
     )
     _use_case(db, merged, title="Drones over ports", state="in_review")
     client = app.test_client()

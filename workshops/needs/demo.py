@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 
 from workshops.events.models import Breakout, BreakoutSeat, Registration, Workshop
 from workshops.needs import similarity
+from workshops.needs.merging import merged_values
 from workshops.needs.models import Need, NeedState, Vote
-from workshops.needs.services import merged_values
 from workshops.programme.models import Domain
 
 DATA = Path(__file__).with_name("demo_needs.json")

@@ -13,7 +13,9 @@ from wtforms.validators import AnyOf, InputRequired
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
-from workshops.needs import bp, erasure, suggestions
+from workshops.events.rules import can_facilitate
+from workshops.needs import bp, erasure, merging, suggestions
+from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import EditForm, MergeForm
 from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity, Vote
@@ -26,7 +28,7 @@ EXCERPT = 240
 
 def _readable(need_id: int) -> Need:
     need = get_session().get(Need, need_id)
-    if need is None or not needs.may_read(get_session(), current_user, need):
+    if need is None or not need_rules.may_read(get_session(), current_user, need):
         abort(404)
     return need
 
@@ -42,10 +44,10 @@ def need(need_id: int):
             select(Need).where(Need.merged_into_id == need.id).order_by(Need.id).options(selectinload(Need.stated_by))
         )
     )
-    originals = [o for o in originals if needs.may_read(session, current_user, o)]
+    originals = [o for o in originals if need_rules.may_read(session, current_user, o)]
     votes = len(session.exec(select(Vote.id).where(Vote.need_id == need.id)).all())
     merged_into = session.get(Need, need.merged_into_id) if need.merged_into_id else None
-    if merged_into is not None and not needs.may_read(session, current_user, merged_into):
+    if merged_into is not None and not need_rules.may_read(session, current_user, merged_into):
         merged_into = None
     return render_template(
         "needs/need.html",
@@ -53,9 +55,9 @@ def need(need_id: int):
         originals=originals,
         merged_into=merged_into,
         votes=votes,
-        may_edit=needs.may_edit(session, current_user, need),
+        may_edit=need_rules.may_edit(session, current_user, need),
         urgency_words=URGENCY_WORDS,
-        facilitates=needs.facilitates(session, current_user, need.breakout),
+        facilitates=can_facilitate(current_user, need.breakout),
     )
 
 
@@ -65,7 +67,7 @@ def edit(need_id: int):
     """Change a need; a save based on an older version is refused with both versions shown."""
     need = _readable(need_id)
     session = get_session()
-    if not needs.may_edit(session, current_user, need):
+    if not need_rules.may_edit(session, current_user, need):
         abort(403)
     form = EditForm(
         obj=need if request.method == "GET" else None, breakout=need.breakout, test_beds=_test_beds(need.breakout)
@@ -105,7 +107,7 @@ def _chosen(ids: list[int], *, strict: bool = True) -> list[Need]:
     session = get_session()
     statement = select(Need).where(col(Need.id).in_(ids)).options(selectinload(Need.breakout))
     found = {n.id: n for n in session.exec(statement)}
-    chosen = [found[i] for i in ids if i in found and needs.may_read(session, current_user, found[i])]
+    chosen = [found[i] for i in ids if i in found and need_rules.may_read(session, current_user, found[i])]
     if len(chosen) != len(ids):
         if strict:
             abort(404)
@@ -133,20 +135,20 @@ def merge():
         flash("Choose at least two needs to merge: tick them on the board.", "warning")
         return redirect(_back(chosen))
     session = get_session()
-    if not needs.may_merge(session, current_user, chosen):
+    if not need_rules.may_merge(session, current_user, chosen):
         abort(403)
     target = chosen[0].breakout
     if request.method == "POST":
         form = MergeForm(breakout=target, test_beds=_test_beds(target))
     else:
-        form = MergeForm(obj=needs.merged_values(chosen), breakout=target, test_beds=_test_beds(target))
+        form = MergeForm(obj=merging.merged_values(chosen), breakout=target, test_beds=_test_beds(target))
         form.needs.data = ",".join(str(n.id) for n in chosen)
     if form.validate_on_submit():
         values = _values(form)
         values.domain_id = chosen[0].domain_id
-        values.country = needs.merged_values(chosen).country
+        values.country = merging.merged_values(chosen).country
         try:
-            merged = needs.merge_needs(session=session, originals=chosen, values=values, author=current_user)
+            merged = merging.merge_needs(session=session, originals=chosen, values=values, author=current_user)
         except needs.NeedError as refused:
             form.form_errors.append(str(refused))
         else:

@@ -16,8 +16,8 @@ from workshops.db import get_session
 from workshops.events.models import Breakout
 from workshops.forms import PostForm
 from workshops.navigation import external_url
-from workshops.needs import bp, queries
-from workshops.needs import services as needs
+from workshops.needs import bp, queries, votes
+from workshops.needs import rules as need_rules
 from workshops.needs.models import Sensitivity
 
 #: The room looks at the needs with the most votes first; ``?sort=newest`` switches.
@@ -36,12 +36,12 @@ def qr_code_svg(url: str) -> Markup:
     return Markup(svg)  # noqa: S704  # nosec B704 - segno's SVG holds only path data, none of our text
 
 
-def _load(code: str) -> tuple[Breakout, needs.Standing]:
+def _load(code: str) -> tuple[Breakout, need_rules.Standing]:
     """The breakout of a short link (404) for someone who may see its board (403)."""
     breakout = queries.breakout_by_code(get_session(), code)
     if breakout is None:
         abort(404)
-    standing = needs.standing(get_session(), current_user, breakout)
+    standing = need_rules.standing(get_session(), current_user, breakout)
     if not standing.sees_board:
         abort(403)
     return breakout, standing
@@ -57,7 +57,7 @@ def _etag(breakout: Breakout, sort: str) -> str:
     return f'"p{breakout.id}-v{breakout.board_version}-{sort}-u{current_user.id}"'
 
 
-def _board(breakout: Breakout, standing: needs.Standing, sort: str) -> dict:
+def _board(breakout: Breakout, standing: need_rules.Standing, sort: str) -> dict:
     """What ``needs/_board.html`` needs, with the needs the whole room may read."""
     session = get_session()
     entries = queries.board(session, breakout, current_user, standing, sort)
@@ -65,7 +65,7 @@ def _board(breakout: Breakout, standing: needs.Standing, sort: str) -> dict:
         "breakout": breakout,
         "standing": standing,
         "entries": [entry for entry in entries if entry.need.sensitivity != Sensitivity.internal],
-        "votes_left": breakout.votes_per_person - needs.votes_used(session, current_user, breakout),
+        "votes_left": breakout.votes_per_person - votes.votes_used(session, current_user, breakout),
         "post_form": PostForm(),
     }
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from workshops.auth.models import User
 from workshops.events.models import Breakout, BreakoutSeat, Registration, RegistrationState, SeatState
 from workshops.needs.models import Need, NeedState, Sensitivity, Vote
-from workshops.needs.services import Standing
+from workshops.needs.rules import Standing
 
 SORTS = ("newest", "votes")
 

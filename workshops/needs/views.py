@@ -13,8 +13,10 @@ from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events.models import Breakout, TestBed
+from workshops.events.rules import can_facilitate
 from workshops.forms import PostForm
-from workshops.needs import bp, queries
+from workshops.needs import bp, queries, votes
+from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import BoardSettingsForm, DismissForm, NeedForm, SpeakerFields
 from workshops.needs.models import Need
@@ -47,7 +49,7 @@ def _load(code: str):
     breakout = queries.breakout_by_code(get_session(), code)
     if breakout is None:
         abort(404)
-    return breakout, needs.standing(get_session(), current_user, breakout)
+    return breakout, need_rules.standing(get_session(), current_user, breakout)
 
 
 def _sort() -> str:
@@ -135,7 +137,7 @@ def _page(template: str, breakout: Breakout, standing, **context):
         entries=entries,
         sort=sort,
         etag=_etag(breakout, standing, sort),
-        votes_left=breakout.votes_per_person - needs.votes_used(get_session(), current_user, breakout),
+        votes_left=breakout.votes_per_person - votes.votes_used(get_session(), current_user, breakout),
         post_form=PostForm(),
         similar_url=url_for("needs.similar", code=breakout.code),
         **context,
@@ -154,7 +156,7 @@ def board(code: str):
     if etag in request.headers.get("If-None-Match", ""):
         return "", 304, {"ETag": etag}
     entries = queries.board(get_session(), breakout, current_user, standing, sort)
-    votes_left = breakout.votes_per_person - needs.votes_used(get_session(), current_user, breakout)
+    votes_left = breakout.votes_per_person - votes.votes_used(get_session(), current_user, breakout)
     html = render_template(
         "needs/_board.html",
         breakout=breakout,
@@ -171,7 +173,7 @@ def _need_on_board(need_id: int) -> tuple[Need, Breakout]:
     if need is None:
         abort(404)
     breakout = need.breakout
-    standing = needs.standing(get_session(), current_user, breakout)
+    standing = need_rules.standing(get_session(), current_user, breakout)
     if not standing.sees_board or (need.sensitivity == "internal" and not standing.sees_internal):
         abort(404)
     return need, breakout
@@ -189,7 +191,7 @@ def vote(need_id: int):
     """Give a vote to a need."""
     need, breakout = _need_on_board(need_id)
     try:
-        needs.vote(session=get_session(), need=need, user=current_user)
+        votes.vote(session=get_session(), need=need, user=current_user)
     except needs.NeedError as refused:
         if request.headers.get(FETCH_HEADER):
             return {"error": str(refused)}, 422
@@ -203,7 +205,7 @@ def unvote(need_id: int):
     """Take one's vote back."""
     need, breakout = _need_on_board(need_id)
     try:
-        needs.unvote(session=get_session(), need=need, user=current_user)
+        votes.unvote(session=get_session(), need=need, user=current_user)
     except needs.NeedError as refused:
         flash(str(refused), "warning")
     return _after_vote(breakout)
@@ -211,7 +213,7 @@ def unvote(need_id: int):
 
 def _facilitated(breakout_id: int) -> Breakout:
     breakout = get_session().get(Breakout, breakout_id)
-    if breakout is None or not needs.facilitates(get_session(), current_user, breakout):
+    if breakout is None or not can_facilitate(current_user, breakout):
         abort(404)
     return breakout
 
@@ -222,7 +224,7 @@ def manage_capture(breakout_id: int):
     """The facilitator's console: capture needs for speakers, keyboard first, beside the board."""
     breakout = _facilitated(breakout_id)
     session = get_session()
-    standing = needs.standing(session, current_user, breakout)
+    standing = need_rules.standing(session, current_user, breakout)
     form = _need_form(breakout, SpeakerFields)
     if request.method == "GET":
         last = browser.get("last_speaker", {})
@@ -319,7 +321,7 @@ def manage_unlock(breakout_id: int):
 
 def _facilitated_need(need_id: int) -> Need:
     need = get_session().get(Need, need_id)
-    if need is None or not needs.facilitates(get_session(), current_user, need.breakout):
+    if need is None or not can_facilitate(current_user, need.breakout):
         abort(404)
     return need
 

@@ -17,7 +17,8 @@ from workshops.db import get_session
 from workshops.downloads import attachment
 from workshops.events import consents, queries
 from workshops.forms import PostForm
-from workshops.needs.services import merged_successors, needs_of
+from workshops.needs.merging import merged_successors
+from workshops.needs.services import needs_of
 from workshops.personal import bp, data_export, deletion
 from workshops.personal.forms import ConsentForm, DeleteAccountForm, ManageDeleteUserForm
 from workshops.privacy.models import ConsentKind
