@@ -369,8 +369,7 @@ def test_published_and_closed_calls_are_public_and_frozen(app, organiser_client,
 
 def _expected(app, db, call: OpenCall):
     with app.app_context():
-        db.rollback()
-        return exports.read(db, db.get(OpenCall, call.id))
+        return exports.read(db, _fresh(db, call))
 
 
 def test_each_download_is_the_export_with_its_type_and_name(app, organiser_client, db, call):
