@@ -8,6 +8,8 @@ FLASK := $(BIN)/flask --app workshops
 PYTEST := $(BIN)/python -m pytest
 POSTGRES_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
+NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
+
 .PHONY: run test test-pg test-e2e lint bench install migration clean
 
 $(STAMP):
@@ -28,7 +30,15 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-install: $(STAMP)
+$(NODE_STAMP):
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "The JavaScript linter needs Node.js and npm."; \
+		echo "On Debian or Ubuntu: sudo apt-get install nodejs npm  (then run make again)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@rm -f node_modules/.installed-*
+	@touch $@
+
+install: $(STAMP) $(NODE_STAMP)
 
 run: $(STAMP)
 	@$(FLASK) init-db
@@ -55,10 +65,11 @@ test-e2e: $(STAMP)
 	@test -x /usr/bin/chromium || { echo "The end-to-end tests need Chromium: sudo apt-get install chromium"; exit 1; }
 	$(PYTEST) tests/e2e --output test-artifacts $(ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -r workshops -c pyproject.toml --severity-level low
+	npx --no-install eslint static/js
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick,)
@@ -72,4 +83,4 @@ migration: $(STAMP)
 		revision(make_engine("sqlite:////tmp/workshops-migration.db"), sys.argv[1])' "$(MESSAGE)"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts bench/results
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache test-artifacts bench/results

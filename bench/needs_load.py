@@ -7,7 +7,7 @@ gunicorn server, one at a time (the submit-to-display measure: two clients at on
 the times in milliseconds; the figures are reported as p50 and p95 (nearest rank).
 
 * :func:`look_ups`: the similar-needs look-up of a half-typed need, different text each time;
-* :func:`posts`: the need form posted by the page's script (``X-Requested-With: fetch``, a fresh
+* :func:`posts`: the need form posted by the page's script (``Accept: application/json``, a fresh
   idempotency key and new text each time), each followed by a look-up, which then finds the
   needs changed and refreshes its worker's cache first;
 * :func:`submit_to_display`: an attendee posts a need while a facilitator polls the board as the
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from needs_data import NewTexts, need_form
 
-FETCH = {"X-Requested-With": "fetch"}
+FETCH = {"Accept": "application/json"}
 POLL_INTERVAL = 1.0
 #: Seconds an attendee's need may take to reach the facilitator's board before it counts as lost.
 DISPLAY_TIMEOUT = 10.0

@@ -231,7 +231,6 @@ APP_ROUTES = [
         "/b/{board_code}/board",
         logged_in=True,
         visitor=FACILITATOR,
-        headers=(("X-Requested-With", "fetch"),),
         conditional=True,
         explanation=(
             "GET /b/{board_code}/board, current ETag: the live board's poll (about once a second per viewer) "
@@ -244,7 +243,7 @@ APP_ROUTES = [
         "/b/{board_code}/board",
         logged_in=True,
         visitor=FACILITATOR,
-        headers=(("X-Requested-With", "fetch"), ("If-None-Match", OUTDATED_ETAG)),
+        headers=(("If-None-Match", OUTDATED_ETAG),),
         explanation=(
             "GET /b/{board_code}/board, after a change: the same poll once the board changed (its ETag is "
             "outdated), answered 200 with the fragment of ~40 needs with votes"
@@ -328,7 +327,6 @@ QUERY_ROUTES = [
     QueryRoute(
         "/b/{board_code}/board",
         FACILITATOR,
-        headers=(("X-Requested-With", "fetch"),),
         conditional=True,
         expected_status=304,
         note="current ETag",
@@ -337,7 +335,7 @@ QUERY_ROUTES = [
     QueryRoute(
         "/b/{board_code}/board",
         FACILITATOR,
-        headers=(("X-Requested-With", "fetch"), ("If-None-Match", OUTDATED_ETAG)),
+        headers=(("If-None-Match", OUTDATED_ETAG),),
         note="after a change",
         key="board_200",
     ),
@@ -346,19 +344,19 @@ QUERY_ROUTES = [
         ATTENDEE,
         method="POST",
         form_page="/b/{post_code}",
-        headers=(("X-Requested-With", "fetch"),),
+        headers=(("Accept", "application/json"),),
         need_form=True,
         expected_status=201,
         note="fetch",
         key="post",
     ),
     QueryRoute(
-        "/b/{board_code}/similar?{lookup}", FACILITATOR, headers=(("X-Requested-With", "fetch"),), key="similar"
+        "/b/{board_code}/similar?{lookup}", FACILITATOR, headers=(("Accept", "application/json"),), key="similar"
     ),
     QueryRoute(
         "/b/{board_code}/similar?{lookup}",
         FACILITATOR,
-        headers=(("X-Requested-With", "fetch"),),
+        headers=(("Accept", "application/json"),),
         after_save=True,
         note="after a save",
         key="similar_after_save",
@@ -1107,7 +1105,7 @@ def sample_pages(config: dict, ids: WorkshopIds, needs: NeedIds, texts: NewTexts
             page = attendee.get(f"/b/{needs.post_code}").get_data(as_text=True)
             attendee_csrf.append(csrf_token(page) or "")
         form = need_form(texts.whole(), attendee_csrf[0])
-        attendee.post(f"/b/{needs.post_code}", data=form, headers={"X-Requested-With": "fetch"})
+        attendee.post(f"/b/{needs.post_code}", data=form, headers={"Accept": "application/json"})
 
     def fresh() -> dict[str, object]:
         """The values that are new for each request: the text of a half-typed need."""

@@ -64,6 +64,7 @@ ACCESS = {
     "/manage/workshops/<int:workshop_id>/attendees": "facilitator",
     "/manage/workshops/<int:workshop_id>/attendees.csv": "facilitator",
     "/manage/workshops/<int:workshop_id>/check-in": "facilitator",
+    "/manage/workshops/<int:workshop_id>/check-in/results": "facilitator",
     "/manage/registrations/<int:registration_id>/check-in": "facilitator",
     "/manage/registrations/<int:registration_id>/undo-check-in": "facilitator",
     "/manage/registrations/<int:registration_id>/move": "organiser",

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from workshops.audit import services as audit
 from workshops.audit.models import AuditAction
+from workshops.http import json_error, wants_json
 from workshops.security import limiter
 from workshops.transactions import Busy
 from workshops.weblog import escape, loggable_path
@@ -44,6 +45,8 @@ def init_app(app: Flask) -> None:
 
 def _render(status: int, detail: str | None = None, **context):
     title, message = MESSAGES.get(status, (f"Error {status}", "The request could not be completed."))
+    if wants_json():
+        return json_error(status, detail or message)
     if request_ctx.url_adapter is None:  # an untrusted Host header: no URL can be built for it
         return Response(f"{title}\n\n{message}\n", status, mimetype="text/plain")
     page = render_template("errors/error.html", status=status, title=title, message=detail or message, **context)

@@ -1,12 +1,13 @@
 /* Check-in at the door, enhanced: results follow the typing, and a tap checks in without a reload.
- * Without this script the page works the same with full page loads (GET ?q=…, POST and redirect). */
-(function () {
+ * Without this script the page works the same with full page loads (GET ?q=…, POST and redirect).
+ * A classic script (the page's markup says so); the site's fetch helper comes in as a module. */
+import("./lib/fetch.js").then(function (site) {
   "use strict";
 
   var search = document.querySelector("[data-checkin-search]");
   var results = document.getElementById("checkin-results");
   var announce = document.getElementById("checkin-announce");
-  if (!search || !results || !window.fetch || !window.URL || !window.DOMParser) {
+  if (!search || !results || !window.DOMParser) {
     return;
   }
   var input = search.querySelector("input[name=q]");
@@ -30,16 +31,15 @@
 
   function find() {
     var query = input.value.trim();
-    var url = new URL(search.action, window.location.href);
+    var url = new URL(search.getAttribute("data-results-url"), window.location.href);
     url.searchParams.set("q", query);
-    url.searchParams.set("fragment", "1");
     if (pending) {
       pending.abort();
     }
     pending = new AbortController();
-    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" }, signal: pending.signal })
+    site.request(url, { signal: pending.signal })
       .then(function (response) {
-        if (!response.ok) {
+        if (!response || !response.ok) {
           throw new Error(String(response.status));
         }
         return response.text();
@@ -122,16 +122,14 @@
       return;
     }
     button.disabled = true;
-    fetch(form.action, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": results.dataset.csrf },
-      body: new FormData(form)
-    })
+    site.postForm(form, { token: results.dataset.csrf })
       .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response) {
+          throw new TypeError("offline");
+        }
+        return site.readJSON(response).then(function (data) {
           if (!response.ok) {
-            throw new Error(data.error || (response.status === 409
+            throw new Error(site.errorOf(data, response.status === 409
               ? "Busy, please try again."
               : "That did not work. Reload the page and try again."));
           }
@@ -149,4 +147,4 @@
         button.disabled = false;
       });
   });
-})();
+});

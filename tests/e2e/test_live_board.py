@@ -39,6 +39,9 @@ def test_a_need_logged_on_a_phone_appears_on_the_facilitators_board_without_a_re
 
     expect(facilitator.locator("#board")).to_contain_text("Drone detection at night", timeout=5000)
     assert facilitator.evaluate("window.stillTheSamePage") is True
+    check_page(facilitator, "capture-console-updated")
+    expect(attendee.locator("#board")).to_contain_text("Drone detection at night", timeout=5000)
+    check_page(attendee, "breakout-phone-updated")
 
 
 def _capture_with_the_keyboard(page, title: str, statement: str) -> None:

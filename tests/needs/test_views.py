@@ -148,7 +148,7 @@ def test_votes_from_the_board_and_their_limit(attendee_client, db, breakout, att
         _log(attendee_client, breakout, title=f"Need {n}", idempotency_key=f"k{n}")
     needs = db.exec(select(Need).order_by(Need.id)).all()
     token = csrf_token(attendee_client, f"/b/{breakout.code}")
-    headers = {"X-Requested-With": "fetch"}
+    headers = {"Accept": "application/json"}
     for need in needs[:3]:
         assert (
             attendee_client.post(f"/needs/{need.id}/vote", data={"csrf_token": token}, headers=headers).status_code
@@ -244,7 +244,7 @@ def test_only_the_breakouts_facilitators_dismiss(attendee_client, facilitator_cl
 
 
 def test_the_page_script_gets_json_and_a_repeat_answers_as_the_first_time(attendee_client, db, breakout):
-    headers = {"X-Requested-With": "fetch"}
+    headers = {"Accept": "application/json"}
     first = _log(attendee_client, breakout, headers=headers)
     again = _log(attendee_client, breakout, headers=headers)
     assert first.status_code == again.status_code == 201
@@ -254,7 +254,7 @@ def test_the_page_script_gets_json_and_a_repeat_answers_as_the_first_time(attend
 
 
 def test_the_page_script_gets_the_errors_by_field_and_nothing_is_stored(attendee_client, db, breakout):
-    response = _log(attendee_client, breakout, title="", urgency="7", headers={"X-Requested-With": "fetch"})
+    response = _log(attendee_client, breakout, title="", urgency="7", headers={"Accept": "application/json"})
     assert response.status_code == 422
     assert response.json["errors"]["title"] == ["Give the need a short title."]
     assert "urgency" in response.json["errors"]

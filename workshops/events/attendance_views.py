@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, or_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -36,6 +36,7 @@ from workshops.events.models import (
 )
 from workshops.events.registration import Outcome, RegistrationError
 from workshops.events.rules import can_facilitate, can_see_attendees
+from workshops.http import json_error, wants_json
 from workshops.navigation import safe_next
 from workshops.pagination import paginate
 from workshops.timeutil import local
@@ -319,23 +320,30 @@ def _arrivals(workshop: Workshop) -> tuple[int, int]:
 @bp.route("/manage/workshops/<int:workshop_id>/check-in")
 @role_required(Role.facilitator)
 def manage_checkin(workshop_id: int):
-    """Find a person by name or organisation and check them in with one tap; ``fragment=1``: the results only."""
+    """Find a person by name or organisation and check them in with one tap."""
     workshop = _workshop_or_404(workshop_id)
+    context = _checkin_search(workshop)
+    return render_template("events/attendance/checkin.html", arrivals=_arrivals(workshop), **context, **LABELS)
+
+
+@bp.route("/manage/workshops/<int:workshop_id>/check-in/results")
+@role_required(Role.facilitator)
+def manage_checkin_results(workshop_id: int):
+    """The check-in page's results alone, for its script to show them as the person types."""
+    workshop = _workshop_or_404(workshop_id)
+    return render_template("events/attendance/_checkin_results.html", **_checkin_search(workshop), **LABELS)
+
+
+def _checkin_search(workshop: Workshop) -> dict:
+    """The people found for the ``q`` of the request, at most ``SEARCH_LIMIT`` of them."""
     query = request.args.get("q", "").strip()[:QUERY_MAX]
     results = _search(workshop, query)
-    context = {
+    return {
         "workshop": workshop,
         "query": query,
         "results": results[:SEARCH_LIMIT],
         "more": len(results) > SEARCH_LIMIT,
     }
-    if request.args.get("fragment"):
-        return render_template("events/attendance/_checkin_results.html", **context, **LABELS)
-    return render_template("events/attendance/checkin.html", arrivals=_arrivals(workshop), **context, **LABELS)
-
-
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def _door(change: Callable[..., Registration], registration_id: int, done: Callable[[Registration], str]):
@@ -347,14 +355,14 @@ def _door(change: Callable[..., Registration], registration_id: int, done: Calla
     try:
         current = change(session=get_session(), registration=registration, by=current_user)
     except RegistrationError as refused:
-        if _wants_json():
-            return jsonify(error=str(refused)), 422
+        if wants_json():
+            return json_error(422, str(refused))
         flash(str(refused), "error")
     else:
         label = checkin_label(current)
-        if _wants_json():
+        if wants_json():
             at = current.checked_in_at
-            return jsonify(checked_in_at=at.isoformat() if at else None, label=label)
+            return {"checked_in_at": at.isoformat() if at else None, "label": label}
         flash(done(current), "success")
     return redirect(url_for("events.manage_checkin", workshop_id=registration.workshop_id, q=form.q.data or None))
 

@@ -15,24 +15,17 @@ from workshops.db import get_session
 from workshops.events.models import Breakout, TestBed
 from workshops.events.rules import can_facilitate
 from workshops.forms import PostForm
+from workshops.http import json_error, wants_json
 from workshops.needs import bp, queries, votes
 from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import BoardSettingsForm, DismissForm, NeedForm, SpeakerFields
 from workshops.needs.models import Need
 
-#: How the board's own requests say they want a fragment or no redirect.
-FETCH_HEADER = "X-Requested-With"
-
-
-def _fetched() -> bool:
-    """Whether the page's script sent the request (it wants JSON, not a page or a redirect)."""
-    return bool(request.headers.get(FETCH_HEADER))
-
 
 def _saved(need: Need, created: bool, message: str, redirect_to: str):
     """After a need is stored: a redirect for a form, JSON for the script (the same answer for a repeat)."""
-    if _fetched():
+    if wants_json():
         return {"saved": True, "created": created, "id": need.id, "title": need.title, "message": message}, 201
     flash(message if created else "This need was already saved.", "success")
     return redirect(redirect_to)
@@ -41,7 +34,9 @@ def _saved(need: Need, created: bool, message: str, redirect_to: str):
 def _refused(form):
     """A form refused by the script's request: the errors by field, and those of the form as a whole."""
     errors = {name: list(messages) for name, messages in form.errors.items() if name}
-    return {"saved": False, "errors": errors, "form_errors": list(form.form_errors)}, 422
+    form_errors = list(form.form_errors)
+    message = " ".join(form_errors) or "Check the fields marked: the need is not saved yet."
+    return json_error(422, message, errors=errors, form_errors=form_errors)
 
 
 def _load(code: str):
@@ -118,7 +113,7 @@ def breakout(code: str):
         else:
             message = f"Your need “{need.title}” is saved."
             return _saved(need, created, message, url_for("needs.breakout", code=code))
-    if request.method == "POST" and _fetched():
+    if request.method == "POST" and wants_json():
         return _refused(form)
     own = get_session().exec(
         select(Need).where(Need.breakout_id == breakout.id, Need.stated_by_id == current_user.id).order_by(Need.id)
@@ -180,7 +175,7 @@ def _need_on_board(need_id: int) -> tuple[Need, Breakout]:
 
 
 def _after_vote(breakout: Breakout):
-    if request.headers.get(FETCH_HEADER):
+    if wants_json():
         return "", 204
     return redirect(url_for("needs.breakout", code=breakout.code, _anchor="board"))
 
@@ -193,8 +188,8 @@ def vote(need_id: int):
     try:
         votes.vote(session=get_session(), need=need, user=current_user)
     except needs.NeedError as refused:
-        if request.headers.get(FETCH_HEADER):
-            return {"error": str(refused)}, 422
+        if wants_json():
+            return json_error(422, str(refused))
         flash(str(refused), "warning")
     return _after_vote(breakout)
 
@@ -258,7 +253,7 @@ def manage_capture(breakout_id: int):
             return _saved(
                 need, created, f"Captured: {need.title}", url_for("needs.manage_capture", breakout_id=breakout.id)
             )
-    if request.method == "POST" and _fetched():
+    if request.method == "POST" and wants_json():
         return _refused(form)
     dismissed = session.exec(
         select(Need).where(Need.breakout_id == breakout.id, Need.state == "dismissed").order_by(Need.id)
