@@ -40,6 +40,12 @@ def test_production_refuses_unsafe_configuration(overrides, complaint, make_app)
         make_app({"ENV": "production", **overrides})
 
 
+def test_an_unknown_time_zone_is_refused_at_start(make_app):
+    with pytest.raises(RuntimeError, match="WORKSHOPS_TIMEZONE"):
+        make_app({"TIMEZONE": "Europe/Atlantis"})
+    assert make_app({"TIMEZONE": "Europe/Lisbon"}).config["TIMEZONE"] == "Europe/Lisbon"
+
+
 def test_production_sets_secure_cookies_and_trusts_only_its_host(make_app):
     app = make_app({"ENV": "production", "SECRET_KEY": "s" * 48, "BASE_URL": "https://ws.example.eu"})
     assert app.config["SESSION_COOKIE_SECURE"] is True

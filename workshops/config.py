@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
@@ -45,6 +46,9 @@ class Defaults:
     ARGON2_PARALLELISM = 4
     #: Months after a workshop ends before ``purge-expired`` deletes its registration details.
     RETENTION_MONTHS = 12
+    #: The programme's time zone, for times that belong to no workshop (use-case revisions,
+    #: comments, the audit log, notice versions); a workshop's times are shown in its own zone.
+    TIMEZONE = "UTC"
     #: Log one line per request to stderr.
     LOG_REQUESTS = True
 
@@ -73,6 +77,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         hosts = [urlsplit(app.config["BASE_URL"]).hostname] if production else list(DEVELOPMENT_HOSTS)
     app.config["TRUSTED_HOSTS"] = hosts or None
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    _check_timezone(app.config["TIMEZONE"])
     app.config["SESSION_COOKIE_SECURE"] = production
     app.config["REMEMBER_COOKIE_SECURE"] = production
     if production:
@@ -89,6 +94,15 @@ def check_production(config: dict) -> None:
             f"WORKSHOPS_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters "
             'in production, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))".'
         )
+
+
+def _check_timezone(name: str) -> None:
+    """Refuse to start with a time zone that does not exist, rather than fail on the first page."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        message = f"WORKSHOPS_TIMEZONE must be an IANA time zone such as Europe/Brussels, not {name!r}."
+        raise RuntimeError(message) from error
 
 
 def _development_secret_key(instance: Path) -> str:

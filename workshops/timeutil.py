@@ -3,16 +3,24 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+
 
 def utcnow() -> datetime:
     """Return the current time in UTC, as stored in every ``*_at`` column."""
     return datetime.now(UTC)
 
 
-def local(moment: datetime | None, zone: ZoneInfo | str, pattern: str = "%a %d %b %Y, %H:%M") -> str:
-    """Show a stored UTC time in a place's time zone (the workshop's), e.g. ``Tue 16 Nov 2021, 09:30``."""
+def local(moment: datetime | None, zone: ZoneInfo | str | None = None, pattern: str = "%a %d %b %Y, %H:%M") -> str:
+    """Show a stored UTC time in a place's time zone, e.g. ``Tue 16 Nov 2021, 09:30``.
+
+    The place is the workshop's zone for what happens at a workshop; without one, the programme's
+    (``TIMEZONE``). ``%Z`` in ``pattern`` names the zone (``CET``, ``UTC``).
+    """
     if moment is None:
         return ""
+    if zone is None:
+        zone = current_app.config["TIMEZONE"]
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     return moment.astimezone(zone).strftime(pattern)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -570,6 +571,20 @@ def test_comments_are_plain_text_and_a_refused_one_keeps_its_text(app, db, organ
     empty = post_form(facilitator_client, f"{url}/comments", {"body": "  "}, form_url=url)
     assert empty.status_code == 422 and "Write the comment" in empty.get_data(as_text=True)
     assert len(db.exec(select(UseCaseComment)).all()) == 1
+
+
+def test_revision_and_comment_times_are_shown_in_the_programmes_zone(app, db, organiser, organiser_client):
+    use_case = _use_case(app, db, organiser)
+    revision = _revisions(db, use_case)[0]
+    revision.created_at = datetime(2027, 1, 15, 8, 5, tzinfo=UTC)  # 09:05 in Brussels in winter
+    db.add(revision)
+    db.commit()
+    url = f"/manage/use-cases/{use_case.id}"
+    assert "15 Jan 2027, 08:05 UTC" in organiser_client.get(url).get_data(as_text=True)
+    app.config["TIMEZONE"] = "Europe/Brussels"
+    assert "15 Jan 2027, 09:05 CET" in organiser_client.get(url).get_data(as_text=True)
+    revisions = organiser_client.get(f"{url}/revisions").get_data(as_text=True)
+    assert "Times are Europe/Brussels." in revisions and "15 Jan 2027, 09:05" in revisions
 
 
 # --- Soft delete --------------------------------------------------------------------------------

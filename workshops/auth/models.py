@@ -52,6 +52,18 @@ ORGANISATION_TYPE_LABELS = {
 }
 
 
+def organisation_type_label(value: str, *, short: bool = False) -> str:
+    """A stored organisation type as people read it.
+
+    The form's wording, or its first words for tables and bylines ("End-user", "Integrator"); a
+    value this version does not know, as stored.
+    """
+    if value not in OrganisationType.__members__:
+        return value
+    label = ORGANISATION_TYPE_LABELS[OrganisationType(value)]
+    return label.split(" (")[0] if short else label
+
+
 def new_session_token() -> str:
     """Return a fresh random token that identifies a person's live sessions."""
     return secrets.token_urlsafe(24)

@@ -16,19 +16,13 @@ from workshops.auth.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from workshops.auth.models import OrganisationType, User
+from workshops.auth.models import User
 from workshops.auth.passwords import verify_password
 from workshops.db import get_session
 from workshops.forms import PostForm
 from workshops.navigation import next_or_home, safe_next
 from workshops.programme.models import Cluster
 from workshops.security import limiter
-
-
-@bp.app_template_global()
-def organisation_type_word(value: str) -> str:
-    """The organisation type in a word or two ("End-user", "SME"), e.g. for a deleted account's needs."""
-    return OrganisationType(value).label.split(" (")[0] if value in OrganisationType.__members__ else value
 
 
 def _cluster_choices() -> list[tuple[int, str]]:

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from workshops.audit.models import AuditAction
 from workshops.audit.services import record
-from workshops.auth.models import OrganisationType, Role, User
+from workshops.auth.models import Role, User
 from workshops.auth.rules import can_see_requirements, is_organiser, role_required
 from workshops.countries import country_name
 from workshops.db import get_session
@@ -185,11 +185,6 @@ def checkin_label(registration: Registration) -> str:
     return f"Checked in {local(registration.checked_in_at, registration.workshop.timezone, '%H:%M')}"
 
 
-def organisation_type_label(value: str) -> str:
-    """The organisation type in words (the short form, for tables)."""
-    return OrganisationType(value).label.split(" (")[0] if value in OrganisationType.__members__ else value
-
-
 def seat_in(registration: Registration, breakout: Breakout | None) -> BreakoutSeat | None:
     """The registration's seat in ``breakout``, from the seats loaded with it."""
     if breakout is None:
@@ -211,7 +206,6 @@ LABELS = {
     "state_label": state_label,
     "seat_label": seat_label,
     "checkin_label": checkin_label,
-    "organisation_type_label": organisation_type_label,
     "seat_in": seat_in,
     "move_targets": move_targets,
     "country_name": country_name,

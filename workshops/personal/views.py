@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 
 from workshops import security
 from workshops.auth.deletion import DeletionReason, may_delete
-from workshops.auth.models import OrganisationType, Role, User
+from workshops.auth.models import Role, User
 from workshops.auth.passwords import verify_password
 from workshops.auth.rules import role_required
 from workshops.auth.services import AccountError
@@ -45,15 +45,7 @@ def my_data():
         download_form=PostForm(),
         can_delete="personal.delete_account" in current_app.view_functions,
         country_name=country_name,
-        type_label=_type_label,
     )
-
-
-def _type_label(value: str) -> str:
-    try:
-        return OrganisationType(value).label
-    except ValueError:
-        return value
 
 
 def _open_listing(line: consents.ConsentLine) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from workshops.auth.models import OrganisationType, Role, User
+from workshops.auth.models import OrganisationType, Role, User, organisation_type_label
 from workshops.events.models import Breakout, BreakoutFacilitator
 from workshops.needs.models import Need, Sensitivity, Vote
 from workshops.search import fold
@@ -39,10 +39,7 @@ class TraceEntry:
     @property
     def organisation_type_label(self) -> str:
         """The type of organisation, as people read it."""
-        try:
-            return OrganisationType(self.need.organisation_type).label
-        except ValueError:
-            return self.need.organisation_type
+        return organisation_type_label(self.need.organisation_type)
 
 
 @dataclass(frozen=True)
