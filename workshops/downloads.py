@@ -11,6 +11,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask import Response
 
@@ -49,6 +50,19 @@ def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
     for row in rows:
         writer.writerow([neutralise(cell) for cell in row])
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table to download: its columns, its rows and the name the file is saved under."""
+
+    header: list[str]
+    rows: list[list[object]]
+    filename: str
+
+    def csv(self) -> Response:
+        """The table as a CSV download."""
+        return csv_response(header=self.header, rows=self.rows, filename=self.filename)
 
 
 def csv_response(*, header: list[str], rows: Iterable[Iterable[object]], filename: str) -> Response:

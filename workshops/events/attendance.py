@@ -3,7 +3,8 @@
 Check-in marks that a person arrived. Moving a person between breakouts, promoting a waiting person
 by hand and removing a person are organiser overrides; they change seats, so each runs under the
 workshop's lock (``registration.run_locked``) with the same helpers as a person's own changes, and
-the waiting lists stay gap-free. E-mails are the caller's job, after the commit, from the ``Outcome``.
+the waiting lists stay gap-free. Each sends its e-mails after the commit: to the person changed,
+and to whoever moved up.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from sqlmodel import Session
 
 from workshops.auth.models import User
+from workshops.events import notifications
 from workshops.events.models import Breakout, BreakoutSeat, Registration, RegistrationState, SeatState, Workshop
 from workshops.events.registration import Outcome, RegistrationError, cancel, run_locked
 from workshops.events.registration.places import (
@@ -95,7 +97,9 @@ def move_to_breakout(
         fill_places(session, locked, outcome)
         return outcome
 
-    return run_locked(session, registration.workshop_id, change)
+    outcome = run_locked(session, registration.workshop_id, change)
+    notifications.updated(outcome)
+    return outcome
 
 
 def promote_by_hand(*, session: Session, registration: Registration, breakout: Breakout | None = None) -> Outcome:
@@ -118,12 +122,16 @@ def promote_by_hand(*, session: Session, registration: Registration, breakout: B
         fill_places(session, locked, outcome)  # renumbers the queues the person left
         return outcome
 
-    return run_locked(session, registration.workshop_id, change)
+    outcome = run_locked(session, registration.workshop_id, change)
+    notifications.promoted(outcome)
+    return outcome
 
 
 def remove(*, session: Session, registration: Registration) -> Outcome:
     """Remove a person: cancel their registration, so that their seats go to whoever waits next."""
-    return cancel(session=session, registration=registration)
+    outcome = cancel(session=session, registration=registration)
+    notifications.cancelled(outcome)
+    return outcome
 
 
 def _active(session: Session, registration: Registration) -> Registration:

@@ -11,6 +11,7 @@ from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events import bp, notifications, retention, services
+from workshops.events.loaders import breakout_or_404, workshop_or_404
 from workshops.events.manage_forms import (
     BreakoutForm,
     CancelWorkshopForm,
@@ -21,7 +22,7 @@ from workshops.events.manage_forms import (
     new_breakout_data,
     workshop_form_data,
 )
-from workshops.events.models import Breakout, TestBed, Workshop
+from workshops.events.models import TestBed, Workshop
 from workshops.pagination import paginate
 from workshops.programme.models import Cluster, Domain
 
@@ -29,26 +30,6 @@ PER_PAGE = 50
 
 
 # --- Loading and choices ------------------------------------------------------------------------
-
-
-def _workshop_or_404(workshop_id: int) -> Workshop:
-    """The workshop with its breakouts, their test beds, domains and facilitators, in a fixed number of queries."""
-    statement = (
-        select(Workshop)
-        .where(Workshop.id == workshop_id)
-        .options(
-            selectinload(Workshop.cluster),
-            selectinload(Workshop.breakouts).selectinload(Breakout.test_bed),
-            selectinload(Workshop.breakouts).selectinload(Breakout.domain),
-            selectinload(Workshop.breakouts).selectinload(Breakout.facilitators),
-        )
-    )
-    return get_session().exec(statement).one_or_none() or abort(404)
-
-
-def _breakout_or_404(breakout_id: int) -> Breakout:
-    breakout = get_session().get(Breakout, breakout_id, options=[selectinload(Breakout.facilitators)])
-    return breakout or abort(404)
 
 
 def _domains() -> list[tuple[int, str]]:
@@ -154,7 +135,7 @@ def manage_workshop_new():
 @role_required(Role.organiser)
 def manage_workshop(workshop_id: int):
     """A workshop's overview: details, live counts, breakouts, actions and the messages sent."""
-    workshop = _workshop_or_404(workshop_id)
+    workshop = workshop_or_404(workshop_id, setup=True)
     return _render_overview(workshop, CancelWorkshopForm())
 
 
@@ -175,7 +156,7 @@ def _render_overview(workshop: Workshop, cancel_form: CancelWorkshopForm):
 @role_required(Role.organiser)
 def manage_workshop_edit(workshop_id: int):
     """Change a workshop; registrants hear of a new time or place, and freed places are filled."""
-    workshop = _workshop_or_404(workshop_id)
+    workshop = workshop_or_404(workshop_id, setup=True)
     form = WorkshopForm(
         data=workshop_form_data(workshop), session=get_session(), clusters=_clusters(), workshop=workshop
     )
@@ -209,7 +190,7 @@ def _flash_update(update: services.WorkshopUpdate) -> None:
 @role_required(Role.organiser)
 def manage_workshop_close(workshop_id: int):
     """Close registration: the workshop takes no new registrations."""
-    workshop = _workshop_or_404(workshop_id)
+    workshop = workshop_or_404(workshop_id, setup=True)
     closed = services.close_registration(session=get_session(), workshop=workshop)
     flash("Registration is closed." if closed else "Registration was closed already.", "success" if closed else "info")
     return redirect(_overview(workshop.id))
@@ -219,7 +200,7 @@ def manage_workshop_close(workshop_id: int):
 @role_required(Role.organiser)
 def manage_workshop_copy(workshop_id: int):
     """Start the next workshop as a copy of this one, and open it for editing."""
-    workshop = _workshop_or_404(workshop_id)
+    workshop = workshop_or_404(workshop_id, setup=True)
     copy = services.copy_workshop(session=get_session(), workshop=workshop)
     flash(f"This is a draft copy with {len(workshop.breakouts)} breakouts. Set its dates, then its breakouts.", "info")
     return redirect(url_for("events.manage_workshop_edit", workshop_id=copy.id))
@@ -229,7 +210,7 @@ def manage_workshop_copy(workshop_id: int):
 @role_required(Role.organiser)
 def manage_workshop_cancel(workshop_id: int):
     """Cancel a workshop: every registration is cancelled and every registrant told."""
-    workshop = _workshop_or_404(workshop_id)
+    workshop = workshop_or_404(workshop_id, setup=True)
     form = CancelWorkshopForm()
     if not form.validate_on_submit():
         return _render_overview(workshop, form)
@@ -242,7 +223,7 @@ def manage_workshop_cancel(workshop_id: int):
 @role_required(Role.organiser)
 def manage_workshop_message(workshop_id: int):
     """Write to the registrants of a workshop, or of one of its breakouts."""
-    workshop = _workshop_or_404(workshop_id)
+    workshop = workshop_or_404(workshop_id, setup=True)
     breakouts = {b.id: b for b in workshop.breakouts}
     form = MessageForm(breakouts=[(b.id, f"Registrants of the breakout “{b.title}”") for b in workshop.breakouts])
     if form.validate_on_submit():
@@ -267,7 +248,7 @@ def manage_workshop_message(workshop_id: int):
 @role_required(Role.organiser)
 def manage_breakout_new(workshop_id: int):
     """Add a breakout to a workshop."""
-    workshop = _workshop_or_404(workshop_id)
+    workshop = workshop_or_404(workshop_id, setup=True)
     form = _breakout_form(workshop, data=new_breakout_data(workshop))
     if form.validate_on_submit():
         breakout = services.create_breakout(
@@ -285,7 +266,7 @@ def manage_breakout_new(workshop_id: int):
 @role_required(Role.organiser)
 def manage_breakout_edit(breakout_id: int):
     """Change a breakout; when its capacity grows, its waiting list moves up."""
-    breakout = _breakout_or_404(breakout_id)
+    breakout = breakout_or_404(breakout_id)
     workshop = breakout.workshop
     form = _breakout_form(workshop, data=breakout_form_data(breakout), breakout=breakout)
     if form.validate_on_submit():
@@ -313,7 +294,7 @@ def manage_breakout_edit(breakout_id: int):
 @role_required(Role.organiser)
 def manage_breakout_delete(breakout_id: int):
     """Delete a breakout, with its seats and waiting list."""
-    breakout = _breakout_or_404(breakout_id)
+    breakout = breakout_or_404(breakout_id)
     workshop_id, title = breakout.workshop_id, breakout.title
     services.delete_breakout(session=get_session(), breakout=breakout)
     flash(f"Deleted the breakout “{title}”.", "success")

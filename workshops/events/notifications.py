@@ -123,18 +123,10 @@ def workshop_cancelled(session: Session, workshop: Workshop) -> int:
 def write_to_registrants(
     session: Session, *, workshop: Workshop, breakout: Breakout | None, subject: str, body: str, sender: User
 ) -> WorkshopMessage:
-    """E-mail the registrants of a workshop (or of one breakout) and keep the message for organisers."""
+    """Keep the message for organisers, then e-mail it to the registrants of a workshop (or of one breakout)."""
     registrations = _active_registrations(session, workshop, breakout)
-    for registration in registrations:
-        send_mail(
-            to=registration.user.email,
-            subject=subject,
-            template="events/organiser_message",
-            name=registration.user.name,
-            workshop=workshop,
-            body=body,
-            workshop_url=external_url("events.workshop", slug=workshop.slug),
-        )
+    recipients = [(registration.user.email, registration.user.name) for registration in registrations]
+    workshop_url = external_url("events.workshop", slug=workshop.slug)
     message = WorkshopMessage(
         workshop_id=workshop.id,
         breakout_id=breakout.id if breakout else None,
@@ -145,6 +137,16 @@ def write_to_registrants(
     )
     session.add(message)
     session.commit()
+    for email, name in recipients:
+        send_mail(
+            to=email,
+            subject=subject,
+            template="events/organiser_message",
+            name=name,
+            workshop=workshop,
+            body=body,
+            workshop_url=workshop_url,
+        )
     log.info("message to %s registrants of workshop %s", len(registrations), workshop.id)
     return message
 

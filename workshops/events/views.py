@@ -8,10 +8,11 @@ from flask_login import current_user, login_required
 from workshops.auth.rules import is_organiser
 from workshops.db import get_session
 from workshops.downloads import attachment
-from workshops.events import bp, consents, notifications, queries
+from workshops.events import bp, consents, participation, queries
 from workshops.events import registration as reg
 from workshops.events.calendar import calendar_file
 from workshops.events.forms import BreakoutChoice, ModeForm, RegisterForm
+from workshops.events.loaders import own_registration_or_404
 from workshops.events.models import RegistrationState, WorkshopState
 from workshops.forms import PostForm
 from workshops.privacy.models import ConsentKind
@@ -79,14 +80,13 @@ def register(slug: str):
             privacy_notice_version=notice.version,
         )
         try:
-            outcome = reg.register(session=session, workshop=workshop, user=current_user, choices=choices)
+            outcome = participation.register(session=session, workshop=workshop, user=current_user, choices=choices)
         except reg.AlreadyRegistered as already:
             flash(str(already), "info")
             return redirect(url_for("events.registration", registration_id=already.registration.id))
         except reg.RegistrationError as refused:
             form.form_errors.append(str(refused))
         else:
-            notifications.registered(outcome)
             flash(_standing(outcome.registration), "success")
             return redirect(url_for("events.registration", registration_id=outcome.registration.id))
     return render_template("events/register.html", workshop=workshop, form=form, notice=notice), status
@@ -110,18 +110,11 @@ def my_registrations():
     )
 
 
-def _own(registration_id: int):
-    registration = queries.own_registration(get_session(), registration_id, current_user)
-    if registration is None:
-        abort(404)
-    return registration
-
-
 @bp.route("/me/registrations/<int:registration_id>", methods=["GET", "POST"])
 @login_required
 def registration(registration_id: int):
     """One registration: change breakouts, switch mode, withdraw the listing consent, cancel."""
-    registration = _own(registration_id)
+    registration = own_registration_or_404(registration_id)
     session = get_session()
     workshop = registration.workshop
     form = BreakoutChoice(workshop=workshop, seats_left=queries.seats_left(session, workshop), held=_held(registration))
@@ -129,7 +122,9 @@ def registration(registration_id: int):
         form.breakouts.data = [seat.breakout_id for seat in registration.seats]
     elif form.validate_on_submit():
         return _apply(
-            lambda: reg.change_breakouts(session=session, registration=registration, breakout_ids=form.breakouts.data),
+            lambda: participation.change_breakouts(
+                session=session, registration=registration, breakout_ids=form.breakouts.data
+            ),
             registration,
             done="Your breakouts are changed. An updated calendar file is on its way.",
         )
@@ -170,14 +165,13 @@ def _held(registration) -> dict[int, str]:
     }
 
 
-def _apply(change, registration, *, done: str, notify=notifications.updated):
-    """Run a change of one's own registration: e-mail on success, a clear message otherwise."""
+def _apply(change, registration, *, done: str):
+    """Run a change of one's own registration (its service e-mails); a clear message if refused."""
     try:
-        outcome = change()
+        change()
     except reg.RegistrationError as refused:
         flash(str(refused), "error")
     else:
-        notify(outcome)
         flash(done, "success")
     return redirect(url_for("events.registration", registration_id=registration.id))
 
@@ -186,12 +180,12 @@ def _apply(change, registration, *, done: str, notify=notifications.updated):
 @login_required
 def switch_mode(registration_id: int):
     """Attend on site instead of online, or the other way round."""
-    registration = _own(registration_id)
+    registration = own_registration_or_404(registration_id)
     form = ModeForm(workshop=registration.workshop)
     if not form.validate_on_submit():
         return _registration_page(registration, mode_form=form)
     return _apply(
-        lambda: reg.switch_mode(session=get_session(), registration=registration, mode=form.mode.data),
+        lambda: participation.switch_mode(session=get_session(), registration=registration, mode=form.mode.data),
         registration,
         done="Your attendance mode is changed. An updated calendar file is on its way.",
     )
@@ -201,14 +195,13 @@ def switch_mode(registration_id: int):
 @login_required
 def cancel(registration_id: int):
     """Cancel one's registration; the seats go to the next in line."""
-    registration = _own(registration_id)
+    registration = own_registration_or_404(registration_id)
     if not PostForm().validate_on_submit():
         abort(400)
     return _apply(
-        lambda: reg.cancel(session=get_session(), registration=registration),
+        lambda: participation.cancel(session=get_session(), registration=registration),
         registration,
         done="Your registration is cancelled.",
-        notify=notifications.cancelled,
     )
 
 
@@ -216,7 +209,7 @@ def cancel(registration_id: int):
 @login_required
 def withdraw_listing(registration_id: int):
     """Withdraw the consent to appear in the public list of organisations, in one step."""
-    registration = _own(registration_id)
+    registration = own_registration_or_404(registration_id)
     if not PostForm().validate_on_submit():
         abort(400)
     consents.withdraw(session=get_session(), user=current_user, kind=ConsentKind.listing, registration=registration)
@@ -228,7 +221,7 @@ def withdraw_listing(registration_id: int):
 @login_required
 def calendar(registration_id: int):
     """Download the workshop's calendar file with one's breakouts."""
-    registration = _own(registration_id)
+    registration = own_registration_or_404(registration_id)
     cancelled = registration.state == RegistrationState.cancelled
     return attachment(
         calendar_file(registration.workshop, registration, cancel=cancelled),

@@ -18,8 +18,9 @@ from workshops.needs import bp, erasure, merging, suggestions
 from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import EditForm, MergeForm
+from workshops.needs.loaders import breakout_by_code_or_404, need_or_404
 from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity, Vote
-from workshops.needs.views import _load, _test_beds, _values
+from workshops.needs.views import _test_beds, _values
 from workshops.security import SIMILAR_PER_ACCOUNT, account_key, limiter
 
 #: How much of each suggested need's statement the form shows.
@@ -27,10 +28,7 @@ EXCERPT = 240
 
 
 def _readable(need_id: int) -> Need:
-    need = get_session().get(Need, need_id)
-    if need is None or not need_rules.may_read(get_session(), current_user, need):
-        abort(404)
-    return need
+    return need_or_404(need_id, visible_if=lambda need: need_rules.may_read(get_session(), current_user, need))
 
 
 @bp.route("/needs/<int:need_id>")
@@ -168,7 +166,7 @@ def _back(chosen: list[Need]) -> str:
 @limiter.limit(SIMILAR_PER_ACCOUNT, key_func=account_key)
 def similar(code: str):
     """Up to five needs like the one being typed, among those the person may read (JSON for the form)."""
-    breakout, standing = _load(code)
+    breakout, standing = breakout_by_code_or_404(code)
     if not standing.may_log:
         abort(403)
     limit = {"title": 160, "statement": 1000, "context": 2000}
@@ -202,7 +200,7 @@ class KeepForm(FlaskForm):
 @role_required(Role.organiser)
 def keep(need_id: int):
     """An organiser keeps an internal need when its workshop's registration details are purged, or stops."""
-    need = get_session().get(Need, need_id) or abort(404)
+    need = need_or_404(need_id)
     form = KeepForm()
     if not form.validate_on_submit():
         abort(400)

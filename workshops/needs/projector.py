@@ -18,6 +18,7 @@ from workshops.forms import PostForm
 from workshops.navigation import external_url
 from workshops.needs import bp, queries, votes
 from workshops.needs import rules as need_rules
+from workshops.needs.loaders import breakout_by_code_or_404
 from workshops.needs.models import Sensitivity
 
 #: The room looks at the needs with the most votes first; ``?sort=newest`` switches.
@@ -37,11 +38,8 @@ def qr_code_svg(url: str) -> Markup:
 
 
 def _load(code: str) -> tuple[Breakout, need_rules.Standing]:
-    """The breakout of a short link (404) for someone who may see its board (403)."""
-    breakout = queries.breakout_by_code(get_session(), code)
-    if breakout is None:
-        abort(404)
-    standing = need_rules.standing(get_session(), current_user, breakout)
+    """The breakout of a short link (404) for someone who may see its board (403: the breakout is theirs to see)."""
+    breakout, standing = breakout_by_code_or_404(code)
     if not standing.sees_board:
         abort(403)
     return breakout, standing

@@ -20,6 +20,7 @@ from workshops.needs import bp, queries, votes
 from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import BoardSettingsForm, DismissForm, NeedForm, SpeakerFields
+from workshops.needs.loaders import breakout_by_code_or_404, need_or_404
 from workshops.needs.models import Need
 
 
@@ -37,14 +38,6 @@ def _refused(form):
     form_errors = list(form.form_errors)
     message = " ".join(form_errors) or "Check the fields marked: the need is not saved yet."
     return json_error(422, message, errors=errors, form_errors=form_errors)
-
-
-def _load(code: str):
-    """The breakout of a short link and what the person may do there (404 for an unknown code)."""
-    breakout = queries.breakout_by_code(get_session(), code)
-    if breakout is None:
-        abort(404)
-    return breakout, need_rules.standing(get_session(), current_user, breakout)
 
 
 def _sort() -> str:
@@ -93,7 +86,7 @@ def _values(form) -> needs.NeedInput:
 @login_required
 def breakout(code: str):
     """The breakout's page: the need form and, for those who may see it, the live board."""
-    breakout, standing = _load(code)
+    breakout, standing = breakout_by_code_or_404(code)
     if not standing.may_log:
         return render_template("needs/not_attending.html", breakout=breakout), 403
     form = _need_form(breakout)
@@ -143,7 +136,7 @@ def _page(template: str, breakout: Breakout, standing, **context):
 @login_required
 def board(code: str):
     """The board's list alone, for the page to poll: 304 and no body while nothing changed."""
-    breakout, standing = _load(code)
+    breakout, standing = breakout_by_code_or_404(code)
     if not standing.sees_board:
         abort(403)
     sort = _sort()
@@ -164,14 +157,13 @@ def board(code: str):
 
 
 def _need_on_board(need_id: int) -> tuple[Need, Breakout]:
-    need = get_session().get(Need, need_id)
-    if need is None:
-        abort(404)
-    breakout = need.breakout
-    standing = need_rules.standing(get_session(), current_user, breakout)
-    if not standing.sees_board or (need.sensitivity == "internal" and not standing.sees_internal):
-        abort(404)
-    return need, breakout
+    need = need_or_404(need_id, visible_if=_on_the_board)
+    return need, need.breakout
+
+
+def _on_the_board(need: Need) -> bool:
+    standing = need_rules.standing(get_session(), current_user, need.breakout)
+    return standing.sees_board and (need.sensitivity != "internal" or standing.sees_internal)
 
 
 def _after_vote(breakout: Breakout):
@@ -315,10 +307,7 @@ def manage_unlock(breakout_id: int):
 
 
 def _facilitated_need(need_id: int) -> Need:
-    need = get_session().get(Need, need_id)
-    if need is None or not can_facilitate(current_user, need.breakout):
-        abort(404)
-    return need
+    return need_or_404(need_id, visible_if=lambda need: can_facilitate(current_user, need.breakout))
 
 
 @bp.route("/manage/needs/<int:need_id>/dismiss", methods=["POST"])
