@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_
-from sqlalchemy.orm import selectinload
-from sqlmodel import select
 
-from workshops.auth import bp, services
+from workshops.auth import bp, queries, services
 from workshops.auth.forms import RoleForm
 from workshops.auth.models import Role, User
 from workshops.auth.rules import role_required
@@ -25,19 +22,7 @@ def manage_users():
     """List accounts, find them by name, e-mail or organisation, filter by role."""
     query = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
-    statement = select(User).options(selectinload(User.cluster))
-    if query:
-        pattern = f"%{query.lower()}%"
-        statement = statement.where(
-            or_(
-                func.lower(User.name).like(pattern),
-                User.email.like(pattern),
-                func.lower(User.organisation).like(pattern),
-            )
-        )
-    if role in Role.__members__:
-        statement = statement.where(User.role == role)
-    page = paginate(get_session(), statement.order_by(User.name, User.id), per_page=PER_PAGE)
+    page = paginate(get_session(), queries.people(query=query, role=role), per_page=PER_PAGE)
     return render_template(
         "auth/manage/users.html", page=page, query=query, role=role, roles=list(Role), role_form=RoleForm()
     )

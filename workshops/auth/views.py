@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlmodel import select
 
 from workshops import security
 from workshops.auth import bp, services, tokens
@@ -21,12 +20,12 @@ from workshops.auth.passwords import verify_password
 from workshops.db import get_session
 from workshops.forms import PostForm
 from workshops.navigation import next_or_home, safe_next
-from workshops.programme.models import Cluster
+from workshops.programme import queries as programme_queries
 from workshops.security import limiter
 
 
 def _cluster_choices() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in get_session().exec(select(Cluster).order_by(Cluster.name))]
+    return [(c.id, c.name) for c in programme_queries.clusters(get_session())]
 
 
 def _profile_from(form) -> services.Profile:

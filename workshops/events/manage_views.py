@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
-from sqlmodel import select
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
-from workshops.events import bp, notifications, retention, services
+from workshops.events import bp, notifications, queries, retention, services
 from workshops.events.loaders import breakout_or_404, workshop_or_404
 from workshops.events.manage_forms import (
     BreakoutForm,
@@ -24,7 +22,7 @@ from workshops.events.manage_forms import (
 )
 from workshops.events.models import TestBed, Workshop
 from workshops.pagination import paginate
-from workshops.programme.models import Cluster, Domain
+from workshops.programme import queries as programme_queries
 
 PER_PAGE = 50
 
@@ -33,15 +31,15 @@ PER_PAGE = 50
 
 
 def _domains() -> list[tuple[int, str]]:
-    return [(d.id, d.name) for d in get_session().exec(select(Domain).order_by(Domain.position, Domain.name))]
+    return [(d.id, d.name) for d in programme_queries.domains(get_session())]
 
 
 def _clusters() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in get_session().exec(select(Cluster).order_by(Cluster.name))]
+    return [(c.id, c.name) for c in programme_queries.clusters(get_session())]
 
 
 def _test_beds() -> list[tuple[int, str]]:
-    return [(t.id, t.name) for t in get_session().exec(select(TestBed).order_by(TestBed.name))]
+    return [(t.id, t.name) for t in queries.test_beds(get_session())]
 
 
 def _breakout_form(workshop: Workshop, **kwargs) -> BreakoutForm:
@@ -65,8 +63,7 @@ def _overview(workshop_id: int) -> str:
 @role_required(Role.organiser)
 def manage_test_beds():
     """List the test beds with their domains."""
-    statement = select(TestBed).options(selectinload(TestBed.domain)).order_by(TestBed.name)
-    page = paginate(get_session(), statement, per_page=PER_PAGE)
+    page = paginate(get_session(), queries.test_beds_with_domains(), per_page=PER_PAGE)
     return render_template("events/manage/test_beds.html", page=page)
 
 
@@ -109,8 +106,7 @@ def _save_test_bed(form: TestBedForm, test_bed: TestBed | None):
 @role_required(Role.organiser)
 def manage_workshops():
     """List every workshop, the latest first, with its live counts."""
-    statement = select(Workshop).order_by(Workshop.starts_at.desc(), Workshop.id.desc())
-    page = paginate(get_session(), statement, per_page=PER_PAGE)
+    page = paginate(get_session(), queries.every_workshop(), per_page=PER_PAGE)
     counts = services.workshop_counts(session=get_session(), workshop_ids=[w.id for w in page.items])
     return render_template("events/manage/workshops.html", page=page, counts=counts)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.events.models import (
@@ -13,6 +13,7 @@ from workshops.events.models import (
     Registration,
     RegistrationState,
     SeatState,
+    TestBed,
     Workshop,
     WorkshopState,
 )
@@ -148,3 +149,28 @@ def listed_organisations(session: Session, workshop: Workshop) -> list[str]:
         .distinct()
     ).all()
     return sorted({name.strip() for name in names if name and name.strip()}, key=str.casefold)
+
+
+def test_beds(session: Session) -> list[TestBed]:
+    """Every test bed, by name."""
+    return list(session.exec(select(TestBed).order_by(TestBed.name)))
+
+
+def test_beds_with_domains():
+    """Every test bed by name with its domain, as a query for a paged list."""
+    return select(TestBed).options(selectinload(TestBed.domain)).order_by(TestBed.name)
+
+
+def test_beds_in_domain(session: Session, domain_id: int | None) -> list[TestBed]:
+    """The test beds of one domain by name (``None``: those of no domain)."""
+    return list(session.exec(select(TestBed).where(TestBed.domain_id == domain_id).order_by(TestBed.name)))
+
+
+def test_bed_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """The names of the test beds with these ids."""
+    return dict(session.exec(select(TestBed.id, TestBed.name).where(col(TestBed.id).in_(ids))).all())
+
+
+def every_workshop():
+    """Every workshop, the latest first, as a query for a paged list."""
+    return select(Workshop).order_by(Workshop.starts_at.desc(), Workshop.id.desc())

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template
-from sqlmodel import select
 
-from workshops.calls.models import CallState, OpenCall
+from workshops.calls.queries import latest_published
 from workshops.db import get_engine, get_session, ping
 from workshops.events.queries import upcoming_workshops
 from workshops.extensions import csrf
@@ -16,12 +15,7 @@ from workshops.main import bp
 def index():
     """Home: what the programme is, upcoming workshops and open calls."""
     session = get_session()
-    calls = session.exec(
-        select(OpenCall)
-        .where(OpenCall.state == CallState.published)
-        .order_by(OpenCall.closes_at.desc(), OpenCall.id.desc())
-        .limit(3)
-    ).all()
+    calls = latest_published(session, limit=3)
     return render_template("main/index.html", upcoming=upcoming_workshops(session, limit=6), calls=calls)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
-from sqlmodel import col, select
 from wtforms import IntegerField
 from wtforms.validators import AnyOf, InputRequired
 
@@ -14,12 +12,12 @@ from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events.rules import can_facilitate
-from workshops.needs import bp, erasure, merging, suggestions
+from workshops.needs import bp, erasure, merging, queries, suggestions
 from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import EditForm, MergeForm
 from workshops.needs.loaders import breakout_by_code_or_404, need_or_404
-from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity, Vote
+from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity
 from workshops.needs.views import _test_beds, _values
 from workshops.security import SIMILAR_PER_ACCOUNT, account_key, limiter
 
@@ -37,13 +35,9 @@ def need(need_id: int):
     """A need in full: what it became (merged into another, dismissed), or the needs it merges."""
     need = _readable(need_id)
     session = get_session()
-    originals = list(
-        session.exec(
-            select(Need).where(Need.merged_into_id == need.id).order_by(Need.id).options(selectinload(Need.stated_by))
-        )
-    )
+    originals = queries.originals_of(session, need)
     originals = [o for o in originals if need_rules.may_read(session, current_user, o)]
-    votes = len(session.exec(select(Vote.id).where(Vote.need_id == need.id)).all())
+    votes = queries.vote_count(session, need)
     merged_into = session.get(Need, need.merged_into_id) if need.merged_into_id else None
     if merged_into is not None and not need_rules.may_read(session, current_user, merged_into):
         merged_into = None
@@ -103,8 +97,7 @@ def edit(need_id: int):
 def _chosen(ids: list[int], *, strict: bool = True) -> list[Need]:
     """The needs of ``ids`` that the person may read; any other is a 404, or left out with a message."""
     session = get_session()
-    statement = select(Need).where(col(Need.id).in_(ids)).options(selectinload(Need.breakout))
-    found = {n.id: n for n in session.exec(statement)}
+    found = queries.needs_by_id(session, ids)
     chosen = [found[i] for i in ids if i in found and need_rules.may_read(session, current_user, found[i])]
     if len(chosen) != len(ids):
         if strict:

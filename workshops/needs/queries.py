@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.events.models import Breakout, BreakoutSeat, Registration, RegistrationState, SeatState
@@ -87,3 +87,32 @@ def breakout_by_code(session: Session, code: str) -> Breakout | None:
         .where(Breakout.code == code)
         .options(selectinload(Breakout.workshop), selectinload(Breakout.test_bed))
     ).one_or_none()
+
+
+def needs_by_id(session: Session, ids: list[int]) -> dict[int, Need]:
+    """The needs with these ids, their breakouts loaded with them, by id."""
+    statement = select(Need).where(col(Need.id).in_(ids)).options(selectinload(Need.breakout))
+    return {need.id: need for need in session.exec(statement)}
+
+
+def originals_of(session: Session, need: Need) -> list[Need]:
+    """The needs merged into ``need``, oldest first, with who stated each."""
+    statement = select(Need).where(Need.merged_into_id == need.id).order_by(Need.id)
+    return list(session.exec(statement.options(selectinload(Need.stated_by))))
+
+
+def vote_count(session: Session, need: Need) -> int:
+    """How many votes the need holds."""
+    return len(session.exec(select(Vote.id).where(Vote.need_id == need.id)).all())
+
+
+def own_needs(session: Session, breakout: Breakout, user: User) -> list[Need]:
+    """The needs ``user`` stated in the breakout, oldest first."""
+    statement = select(Need).where(Need.breakout_id == breakout.id, Need.stated_by_id == user.id)
+    return list(session.exec(statement.order_by(Need.id)))
+
+
+def dismissed_needs(session: Session, breakout: Breakout) -> list[Need]:
+    """The breakout's dismissed needs, oldest first."""
+    statement = select(Need).where(Need.breakout_id == breakout.id, Need.state == "dismissed")
+    return list(session.exec(statement.order_by(Need.id)))

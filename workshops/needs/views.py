@@ -7,11 +7,11 @@ import uuid
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask import session as browser
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
+from workshops.events import queries as events_queries
 from workshops.events.models import Breakout, TestBed
 from workshops.events.rules import can_facilitate
 from workshops.forms import PostForm
@@ -51,7 +51,7 @@ def _etag(breakout: Breakout, standing, sort: str) -> str:
 
 def _test_beds(breakout: Breakout) -> list[TestBed]:
     domain_id = breakout.domain_id or (breakout.test_bed.domain_id if breakout.test_bed else None)
-    return list(get_session().exec(select(TestBed).where(TestBed.domain_id == domain_id).order_by(TestBed.name)))
+    return events_queries.test_beds_in_domain(get_session(), domain_id)
 
 
 def _need_form(breakout: Breakout, form_class=NeedForm, **kwargs):
@@ -108,10 +108,8 @@ def breakout(code: str):
             return _saved(need, created, message, url_for("needs.breakout", code=code))
     if request.method == "POST" and wants_json():
         return _refused(form)
-    own = get_session().exec(
-        select(Need).where(Need.breakout_id == breakout.id, Need.stated_by_id == current_user.id).order_by(Need.id)
-    )
-    return _page("needs/breakout.html", breakout, standing, form=form, own=list(own))
+    own = queries.own_needs(get_session(), breakout, current_user)
+    return _page("needs/breakout.html", breakout, standing, form=form, own=own)
 
 
 def _page(template: str, breakout: Breakout, standing, **context):
@@ -247,9 +245,7 @@ def manage_capture(breakout_id: int):
             )
     if request.method == "POST" and wants_json():
         return _refused(form)
-    dismissed = session.exec(
-        select(Need).where(Need.breakout_id == breakout.id, Need.state == "dismissed").order_by(Need.id)
-    ).all()
+    dismissed = queries.dismissed_needs(session, breakout)
     settings = BoardSettingsForm(obj=breakout, formdata=None)
     return _page(
         "needs/capture.html",

@@ -18,6 +18,11 @@ def all_versions(session: Session) -> list[PrivacyNotice]:
     return list(session.exec(select(PrivacyNotice).order_by(PrivacyNotice.version.desc())))
 
 
+def notice_of_version(session: Session, version: int) -> PrivacyNotice | None:
+    """One version of the notice, or ``None`` when there is no such version."""
+    return session.exec(select(PrivacyNotice).where(PrivacyNotice.version == version)).one_or_none()
+
+
 def publish_notice(*, session: Session, body: str, by: User) -> PrivacyNotice:
     """Publish a new version; consents given from now on refer to it."""
     latest = session.exec(select(func.max(PrivacyNotice.version))).one() or 0

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlmodel import select
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.privacy import bp
-from workshops.privacy.models import PrivacyNotice
-from workshops.privacy.services import all_versions, current_notice, publish_notice
-
-
-class NoticeForm(FlaskForm):
-    """Publish a new version of the privacy notice."""
-
-    body = TextAreaField(
-        "Privacy notice (Markdown)",
-        validators=[DataRequired("Write the notice."), Length(max=50_000)],
-        description="Publishing makes a new version; consents given from then on refer to it.",
-        render_kw={"rows": 20},
-    )
+from workshops.privacy.forms import NoticeForm
+from workshops.privacy.services import all_versions, current_notice, notice_of_version, publish_notice
 
 
 @bp.route("/privacy")
@@ -39,7 +24,7 @@ def notice():
 def notice_version(version: int):
     """One earlier version of the privacy notice."""
     session = get_session()
-    notice = session.exec(select(PrivacyNotice).where(PrivacyNotice.version == version)).one_or_none() or abort(404)
+    notice = notice_of_version(session, version) or abort(404)
     return render_template("privacy/notice.html", notice=notice, versions=all_versions(session))
 
 

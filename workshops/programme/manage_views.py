@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from sqlalchemy import func
-from sqlmodel import select
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
-from workshops.programme import bp, services
+from workshops.programme import bp, queries, services
 from workshops.programme.forms import ClusterForm, DomainForm
 from workshops.programme.models import Cluster, Domain
 
@@ -18,7 +16,7 @@ from workshops.programme.models import Cluster, Domain
 @role_required(Role.organiser)
 def manage_clusters():
     """List the clusters that host workshops."""
-    clusters = get_session().exec(select(Cluster).order_by(Cluster.name)).all()
+    clusters = queries.clusters(get_session())
     return render_template("programme/manage/clusters.html", clusters=clusters)
 
 
@@ -58,7 +56,7 @@ def _save_cluster(form: ClusterForm, cluster: Cluster | None):
 @role_required(Role.organiser)
 def manage_domains():
     """List the domains in their order."""
-    domains = get_session().exec(select(Domain).order_by(Domain.position, Domain.name)).all()
+    domains = queries.domains(get_session())
     return render_template("programme/manage/domains.html", domains=domains)
 
 
@@ -66,8 +64,7 @@ def manage_domains():
 @role_required(Role.organiser)
 def manage_domain_new():
     """Add a domain, placed after the others unless told otherwise."""
-    last = get_session().exec(select(func.max(Domain.position))).one()
-    form = DomainForm(session=get_session(), data={"position": (last or 0) + 1})
+    form = DomainForm(session=get_session(), data={"position": queries.next_domain_position(get_session())})
     return _save_domain(form, None) or render_template("programme/manage/domain_form.html", form=form, domain=None)
 
 

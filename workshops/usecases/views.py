@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
-from sqlmodel import col, select
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session, max_length
-from workshops.events.models import TestBed
+from workshops.events import queries as events_queries
 from workshops.markdown import render_markdown
 from workshops.pagination import paginate
-from workshops.programme.models import Domain
+from workshops.programme import queries as programme_queries
 from workshops.security import account_key, limiter
-from workshops.usecases import bp, diff, rules
+from workshops.usecases import bp, diff, queries, rules
 from workshops.usecases import services as use_cases_service
 from workshops.usecases.forms import AddNeedsForm, CommentForm, PreviewForm, StateForm, TemplateForm, UseCaseForm
-from workshops.usecases.models import UseCase, UseCaseComment, UseCaseRevision, UseCaseState
+from workshops.usecases.models import UseCase, UseCaseRevision, UseCaseState
 
 try:  # the traceability panel is written alongside; until it is there, the page shows none
     from workshops.usecases import traceability
@@ -62,8 +60,8 @@ def _ids(values: list[str]) -> list[int]:
 
 def _form(**kwargs) -> UseCaseForm:
     session = get_session()
-    domains = list(session.exec(select(Domain).order_by(Domain.position, Domain.name)))
-    test_beds = list(session.exec(select(TestBed).order_by(TestBed.name)))
+    domains = programme_queries.domains(session)
+    test_beds = events_queries.test_beds(session)
     return UseCaseForm(domains=domains, test_beds=test_beds, **kwargs)
 
 
@@ -97,22 +95,13 @@ def use_cases():
     state = request.args.get("state", "")
     domain_id = request.args.get("domain", type=int)
     deleted = state == "deleted" and rules.may_delete(current_user)
-    statement = select(UseCase).options(selectinload(UseCase.domain))
-    if deleted:
-        statement = statement.where(col(UseCase.deleted_at).is_not(None)).order_by(col(UseCase.deleted_at).desc())
-    else:
-        statement = statement.where(col(UseCase.deleted_at).is_(None))
-        if state in UseCaseState.__members__:
-            statement = statement.where(UseCase.state == state)
-        statement = statement.order_by(col(UseCase.updated_at).desc())
-    if domain_id:
-        statement = statement.where(UseCase.domain_id == domain_id)
-    page = paginate(session, statement.order_by(col(UseCase.id).desc()), per_page=PER_PAGE)
+    statement = queries.use_case_list(state=state, domain_id=domain_id, deleted=deleted)
+    page = paginate(session, statement, per_page=PER_PAGE)
     return render_template(
         "usecases/use_cases.html",
         page=page,
         counts=use_cases_service.need_counts(session, [u.id for u in page.items]),
-        domains=list(session.exec(select(Domain).order_by(Domain.position, Domain.name))),
+        domains=programme_queries.domains(session),
         state=state,
         domain_id=domain_id,
         deleted=deleted,
@@ -184,19 +173,8 @@ def add_needs():
 def _page(use_case: UseCase, *, comment_form: CommentForm | None = None, status: int = 200):
     """The use case page: its text, the workflow buttons the viewer may use, where it comes from, comments."""
     session = get_session()
-    comments = session.exec(
-        select(UseCaseComment)
-        .where(UseCaseComment.use_case_id == use_case.id)
-        .order_by(UseCaseComment.created_at, UseCaseComment.id)
-        .options(selectinload(UseCaseComment.author))
-    ).all()
-    latest = session.exec(
-        select(UseCaseRevision)
-        .where(UseCaseRevision.use_case_id == use_case.id)
-        .order_by(col(UseCaseRevision.number).desc())
-        .limit(1)
-        .options(selectinload(UseCaseRevision.author))
-    ).first()
+    comments = queries.comments_of(session, use_case)
+    latest = queries.latest_revision(session, use_case)
     may_edit = rules.may_edit(current_user, use_case) and use_case.deleted_at is None
     trace = traceability.panel(session, use_case, current_user) if traceability is not None else None
     page = render_template(
@@ -354,13 +332,7 @@ def restore(use_case_id: int):
 def revisions(use_case_id: int):
     """Every revision, newest first: who, when, what; two of them can be compared."""
     use_case = _load(use_case_id, deleted=True)
-    statement = (
-        select(UseCaseRevision)
-        .where(UseCaseRevision.use_case_id == use_case.id)
-        .order_by(col(UseCaseRevision.number).desc())
-        .options(selectinload(UseCaseRevision.author))
-    )
-    page = paginate(get_session(), statement, per_page=REVISIONS_PER_PAGE)
+    page = paginate(get_session(), queries.revisions_of(use_case), per_page=REVISIONS_PER_PAGE)
     numbers = [r.number for r in page.items]
     return render_template(
         "usecases/revisions.html",
@@ -410,19 +382,14 @@ def compare(use_case_id: int):
         flash("Choose two revisions to compare.", "warning")
         return redirect(url_for("usecases.revisions", use_case_id=use_case.id))
     session = get_session()
-    found = session.exec(
-        select(UseCaseRevision)
-        .where(UseCaseRevision.use_case_id == use_case.id, col(UseCaseRevision.number).in_(numbers))
-        .order_by(UseCaseRevision.number)
-        .options(selectinload(UseCaseRevision.author))
-    ).all()
+    found = queries.revisions_numbered(session, use_case, numbers)
     if len(found) != len(numbers):
         abort(404)
     older, newer = found[0], found[-1]
     domain_ids = {r.domain_id for r in found} - {None}
     test_bed_ids = {r.test_bed_id for r in found} - {None}
-    domains = dict(session.exec(select(Domain.id, Domain.name).where(col(Domain.id).in_(domain_ids))).all())
-    test_beds = dict(session.exec(select(TestBed.id, TestBed.name).where(col(TestBed.id).in_(test_bed_ids))).all())
+    domains = programme_queries.domain_names(session, domain_ids)
+    test_beds = events_queries.test_bed_names(session, test_bed_ids)
     before, after = _readable_fields(older, domains, test_beds), _readable_fields(newer, domains, test_beds)
     full = request.args.get("full") == "1"
     rows = diff.diff_lines(older.body, newer.body)

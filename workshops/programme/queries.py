@@ -1,0 +1,28 @@
+"""The programme's clusters and domains, in the order every list and choice shows them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from workshops.programme.models import Cluster, Domain
+
+
+def clusters(session: Session) -> list[Cluster]:
+    """Every cluster, by name."""
+    return list(session.exec(select(Cluster).order_by(Cluster.name)))
+
+
+def domains(session: Session) -> list[Domain]:
+    """Every domain, in the programme's order (then by name)."""
+    return list(session.exec(select(Domain).order_by(Domain.position, Domain.name)))
+
+
+def next_domain_position(session: Session) -> int:
+    """The position after the last domain's: where a new one goes unless told otherwise."""
+    return (session.exec(select(func.max(Domain.position))).one() or 0) + 1
+
+
+def domain_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """The names of the domains with these ids."""
+    return dict(session.exec(select(Domain.id, Domain.name).where(col(Domain.id).in_(ids))).all())
