@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import datetime
 from functools import lru_cache
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import SelectChoice
+from wtforms import DateTimeLocalField, SelectChoice, ValidationError
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import Select, html_params
+
+from workshops.timeutil import timezone_choices, to_local, to_utc
 
 
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -50,3 +55,42 @@ def strip(value: str | None) -> str:
 
 class PostForm(FlaskForm):
     """No fields: gives a POST button its CSRF token (log-out, confirm, download)."""
+
+
+# --- Times typed in a place's zone ------------------------------------------------------------------
+
+#: The zone a new workshop or call starts with.
+DEFAULT_TIMEZONE = "Europe/Brussels"
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+#: Browsers send ``2021-11-16T09:30``; some add seconds.
+DATETIME_FORMATS = [DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
+#: Lower-case words joined by single hyphens, as in a page address.
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def time_field(label: str, *, required: bool = True, description: str | None = None) -> DateTimeLocalField:
+    """A date and time typed in a place's zone (``datetime-local``), with or without seconds."""
+    validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]
+    return DateTimeLocalField(
+        label,
+        validators=validators,
+        format=DATETIME_FORMATS,
+        description=description,
+        invalid_value_message="Enter a date and a time, e.g. 16/11/2021 09:30.",
+    )
+
+
+def check_exists(local: datetime | None, zone: str | None) -> None:
+    """Refuse a local time the clocks skip when they go forward (e.g. 02:30 on a spring night)."""
+    if local is None or zone not in timezone_choices():
+        return
+    if to_local(to_utc(local, zone), zone) != local:
+        raise ValidationError(f"This time does not exist in {zone}: the clocks go forward then.")
+
+
+def unless_untouched(stored_row, field, zone: str) -> datetime | None:
+    """The stored time of a row when the form shows it unchanged (the form has no seconds), else ``None``."""
+    stored = getattr(stored_row, field.name, None) if stored_row is not None else None
+    if stored is not None and field.data is not None and to_local(stored, zone) == field.data:
+        return stored
+    return None

@@ -1,7 +1,8 @@
 """Time helpers: everything stored is UTC."""
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app
 
@@ -29,3 +30,23 @@ def zone_abbreviation(moment: datetime, zone: ZoneInfo | str) -> str:
     """The short name of the zone at that moment, e.g. ``CET`` or ``CEST``."""
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     return moment.astimezone(zone).strftime("%Z")
+
+
+@cache
+def timezone_choices() -> tuple[str, ...]:
+    """Every IANA time zone, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+def to_local(moment: datetime | None, zone: str) -> datetime | None:
+    """A stored UTC time as the naive local time a ``datetime-local`` input shows."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def to_utc(local: datetime | None, zone: str) -> datetime | None:
+    """A naive local time typed in ``zone``, in UTC."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)

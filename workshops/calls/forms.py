@@ -16,17 +16,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from workshops.calls.models import SECTIONS, OpenCall
 from workshops.db import max_length
 from workshops.events.forms import CheckboxesField
-from workshops.events.manage_forms import (
+from workshops.forms import (
     DATETIME_FORMATS,
     DEFAULT_TIMEZONE,
     SLUG_PATTERN,
-    _check_exists,
-    _unless_untouched,
-    timezone_choices,
-    to_local,
-    to_utc,
+    LongSelect,
+    check_exists,
+    options,
+    unless_untouched,
 )
-from workshops.forms import LongSelect, options
+from workshops.timeutil import timezone_choices, to_local, to_utc
 
 #: Said once above the sections; each section's own hint ends with "Markdown works."
 MARKDOWN_HINT = "Markdown works: ## headings, **bold**, *italic*, - lists, [links](https://…) and tables."
@@ -123,7 +122,7 @@ class CallForm(FlaskForm):
         """A time field's value in UTC; an untouched time keeps its stored value, seconds included."""
         if not self.zone or field.data is None:
             return None
-        return _unless_untouched(self._call, field, self.zone) or to_utc(field.data, self.zone)
+        return unless_untouched(self._call, field, self.zone) or to_utc(field.data, self.zone)
 
     def validate_slug(self, field) -> None:
         """Lowercase letters, digits and hyphens, and no other call's."""
@@ -135,11 +134,11 @@ class CallForm(FlaskForm):
 
     def validate_opens_at(self, field) -> None:
         """The time must exist in the zone."""
-        _check_exists(field.data, self.zone)
+        check_exists(field.data, self.zone)
 
     def validate_closes_at(self, field) -> None:
         """The time must exist in the zone, and come after the opening."""
-        _check_exists(field.data, self.zone)
+        check_exists(field.data, self.zone)
         opens, closes = self.utc(self.opens_at), self.utc(field)
         if opens is not None and closes is not None and closes <= opens:
             raise ValidationError("The call must close after it opens.")
