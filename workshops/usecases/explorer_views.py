@@ -83,7 +83,7 @@ def explorer():
     """Every need the person may read, filtered by facets, searched, sorted and paged."""
     filters = Filters.from_args(request.args)
     session = get_session()
-    page = explore(session, current_user, filters, filters.page)
+    page = explore(session, current_user, filters, page=filters.page)
     targets = session.exec(
         select(UseCase).where(col(UseCase.deleted_at).is_(None)).order_by(col(UseCase.title), col(UseCase.id))
     ).all()
@@ -106,6 +106,6 @@ def explorer():
 def explorer_csv():
     """Download the current selection as CSV (POST, as every export here: it is audited)."""
     filters = Filters.from_args(request.args)
-    rows = export_rows(get_session(), current_user, filters)
+    rows = export_rows(get_session(), viewer=current_user, filters=filters)
     record(AuditAction.export, target_type="need", detail=f"needs explorer, {len(rows)} needs")
     return csv_response(header=EXPORT_HEADER, rows=rows, filename=f"needs-{utcnow():%Y-%m-%d}.csv")
