@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from math import ceil
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy.orm import contains_eager, selectinload
@@ -12,7 +11,7 @@ from sqlmodel import Session, col, select
 from workshops.auth.models import User
 from workshops.events.models import Breakout
 from workshops.needs.models import Need
-from workshops.pagination import Page
+from workshops.pagination import Page, page_of
 from workshops.usecases.explorer.filters import Filters
 from workshops.usecases.explorer.selection import UNSHOWN, from_needs, order, select_needs, vote_counts
 from workshops.usecases.models import UseCase, UseCaseNeed
@@ -45,14 +44,16 @@ def explore(session: Session, viewer: User, filters: Filters, *, page: int = 1, 
     the use cases the page's needs feed; the tag filter adds one.
     """
     conditions = select_needs(session, viewer=viewer, filters=filters).where()
-    total = session.exec(from_needs(select(func.count(col(Need.id))).select_from(Need)).where(*conditions)).one()
-    pages = max(1, ceil(total / per_page))
-    number = min(max(page, 1), pages)
-    statement = _listed(conditions, sort=filters.sort).limit(per_page).offset((number - 1) * per_page)
-    found = session.exec(statement).all()
-    fed = _fed(session, [need.id for need, _ in found])
-    items = [NeedRow(need=need, votes=count, use_cases=fed.get(need.id, [])) for need, count in found]
-    return Page(items=items, number=number, per_page=per_page, total=total)
+    found = page_of(
+        session,
+        _listed(conditions, sort=filters.sort),
+        number=page,
+        per_page=per_page,
+        counted=from_needs(select(Need.id)).where(*conditions),
+    )
+    fed = _fed(session, [need.id for need, _ in found.items])
+    items = [NeedRow(need=need, votes=count, use_cases=fed.get(need.id, [])) for need, count in found.items]
+    return replace(found, items=items)
 
 
 def _listed(conditions: list[ColumnElement[bool]], *, sort: str) -> Select:
