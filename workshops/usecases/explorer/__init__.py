@@ -4,14 +4,14 @@ One module a concern; this face is what the explorer's views, templates and test
 ``filters`` reads the query string; ``tags`` tells tags apart and matches them in SQL;
 ``selection`` turns the filters into SQL the other modules share; ``queries`` lists the page of
 needs; ``facets`` counts each dimension's values for the sidebar; ``labels`` words a need's values;
-``export`` writes the CSV rows.
+``export`` writes the CSV rows and records the export.
 
 Each function runs a fixed number of statements, whatever the number of needs: the page one count,
 one page and one look-up per kind of related row; the facets one ``GROUP BY`` per dimension (tags:
 one read of the tags column, split here); the export two.
 """
 
-from workshops.usecases.explorer.export import EXPORT_HEADER, export_rows
+from workshops.usecases.explorer.export import EXPORT_HEADER, export_needs
 from workshops.usecases.explorer.facets import FacetValue, facets
 from workshops.usecases.explorer.filters import DIMENSIONS, SORTS, Filters
 from workshops.usecases.explorer.labels import organisation_type_label, state_label, urgency_label
@@ -28,7 +28,7 @@ __all__ = [
     "Filters",
     "NeedRow",
     "explore",
-    "export_rows",
+    "export_needs",
     "facets",
     "organisation_type_label",
     "split_tags",

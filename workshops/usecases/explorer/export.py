@@ -1,4 +1,4 @@
-"""The explorer's CSV export: every matching need as a row, in the page's order; two queries.
+"""The explorer's CSV export: every matching need as a row, in the page's order; two queries, then the audit entry.
 
 Internal needs are left out: PRODUCT.md keeps them out of every export. An anonymous need's
 organisation is blank unless the viewer is an organiser (``rules.shows_organisation``).
@@ -11,6 +11,8 @@ from datetime import UTC
 from sqlalchemy import ColumnElement, Select, func
 from sqlmodel import Session, col, select
 
+from workshops.audit import services as audit
+from workshops.audit.models import AuditAction
 from workshops.auth.models import User
 from workshops.events.models import Breakout, TestBed, Workshop
 from workshops.needs.models import Need, Sensitivity
@@ -45,8 +47,15 @@ EXPORT_HEADER = [
 ]
 
 
-def export_rows(session: Session, *, viewer: User, filters: Filters) -> list[list[object]]:
-    """Every matching need but the internal ones as a CSV row (``EXPORT_HEADER``), in the page's order."""
+def export_needs(session: Session, *, viewer: User, filters: Filters) -> list[list[object]]:
+    """The rows of the CSV file (``EXPORT_HEADER``), the export recorded in the audit log."""
+    rows = _rows(session, viewer=viewer, filters=filters)
+    audit.record(AuditAction.export, target_type="need", detail=f"needs explorer, {len(rows)} needs")
+    return rows
+
+
+def _rows(session: Session, *, viewer: User, filters: Filters) -> list[list[object]]:
+    """Every matching need but the internal ones as a CSV row, in the page's order."""
     selection = select_needs(session, viewer=viewer, filters=filters)
     conditions = [*selection.where(), col(Need.sensitivity) != Sensitivity.internal.value]
     titles = _fed_titles(session, conditions)
