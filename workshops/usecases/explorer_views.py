@@ -10,8 +10,6 @@ from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import col, select
 
-from workshops.audit.models import AuditAction
-from workshops.audit.services import record
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.countries import country_name
@@ -25,7 +23,7 @@ from workshops.usecases.explorer import (
     SORTS,
     Filters,
     explore,
-    export_rows,
+    export_needs,
     facets,
     organisation_type_label,
     state_label,
@@ -83,7 +81,7 @@ def explorer():
     """Every need the person may read, filtered by facets, searched, sorted and paged."""
     filters = Filters.from_args(request.args)
     session = get_session()
-    page = explore(session, current_user, filters, filters.page)
+    page = explore(session, current_user, filters, page=filters.page)
     targets = session.exec(
         select(UseCase).where(col(UseCase.deleted_at).is_(None)).order_by(col(UseCase.title), col(UseCase.id))
     ).all()
@@ -106,6 +104,5 @@ def explorer():
 def explorer_csv():
     """Download the current selection as CSV (POST, as every export here: it is audited)."""
     filters = Filters.from_args(request.args)
-    rows = export_rows(get_session(), current_user, filters)
-    record(AuditAction.export, target_type="need", detail=f"needs explorer, {len(rows)} needs")
+    rows = export_needs(get_session(), viewer=current_user, filters=filters)
     return csv_response(header=EXPORT_HEADER, rows=rows, filename=f"needs-{utcnow():%Y-%m-%d}.csv")
