@@ -25,7 +25,6 @@ from workshops.usecases.explorer import (
     explore,
     export_needs,
     facets,
-    organisation_type_label,
     state_label,
     urgency_label,
 )
@@ -68,7 +67,6 @@ HELPERS = {
     "use_case_url": use_case_url,
     "excerpt": excerpt,
     "country_name": country_name,
-    "organisation_type_label": organisation_type_label,
     "urgency_label": urgency_label,
     "state_label": state_label,
     "shows_organisation": rules.shows_organisation,

@@ -14,7 +14,7 @@ one read of the tags column, split here); the export two.
 from workshops.usecases.explorer.export import EXPORT_HEADER, export_needs
 from workshops.usecases.explorer.facets import FacetValue, facets
 from workshops.usecases.explorer.filters import DIMENSIONS, SORTS, Filters
-from workshops.usecases.explorer.labels import organisation_type_label, state_label, urgency_label
+from workshops.usecases.explorer.labels import state_label, urgency_label
 from workshops.usecases.explorer.queries import PER_PAGE, FedUseCase, NeedRow, explore
 from workshops.usecases.explorer.tags import split_tags, tag_key, tag_spelling
 
@@ -30,7 +30,6 @@ __all__ = [
     "explore",
     "export_needs",
     "facets",
-    "organisation_type_label",
     "split_tags",
     "state_label",
     "tag_key",

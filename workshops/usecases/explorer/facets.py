@@ -15,13 +15,13 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, case, func
 from sqlmodel import Session, col, select
 
-from workshops.auth.models import OrganisationType, User
+from workshops.auth.models import OrganisationType, User, organisation_type_label
 from workshops.countries import country_name
 from workshops.events.models import Breakout, TestBed, Workshop
 from workshops.needs.models import URGENCY_WORDS, Need, NeedState
 from workshops.programme.models import Cluster, Domain
 from workshops.usecases.explorer.filters import Filters
-from workshops.usecases.explorer.labels import STATE_LABELS, _short_type, urgency_label
+from workshops.usecases.explorer.labels import STATE_LABELS, urgency_label
 from workshops.usecases.explorer.selection import Selection, from_needs, select_needs
 from workshops.usecases.explorer.tags import split_tags, tag_key
 
@@ -130,7 +130,10 @@ def _test_beds(session: Session, selection: Selection) -> list[FacetValue]:
 
 def _organisation_types(session: Session, selection: Selection) -> list[FacetValue]:
     counts = dict(_grouped(session, selection, dimension="organisation_type", columns=[Need.organisation_type]))
-    return [FacetValue(value.value, _short_type(value), counts.get(value.value, 0)) for value in OrganisationType]
+    return [
+        FacetValue(value.value, organisation_type_label(value, short=True), counts.get(value.value, 0))
+        for value in OrganisationType
+    ]
 
 
 def _countries(session: Session, selection: Selection) -> list[FacetValue]:
