@@ -7,7 +7,7 @@ time); the forms turn them into UTC for storage and back into local time to show
 
 from workshops.events.manage_forms.breakout import BreakoutForm, breakout_form_data, new_breakout_data
 from workshops.events.manage_forms.message import CancelWorkshopForm, MessageForm
-from workshops.events.manage_forms.test_bed import TestBedForm
+from workshops.events.manage_forms.testbeds import TestBedForm
 from workshops.events.manage_forms.workshop import FORMAT_LABELS, STATE_LABELS, WorkshopForm, workshop_form_data
 
 __all__ = [
