@@ -68,6 +68,29 @@ DATETIME_FORMATS = [DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+class ZonedTimes:
+    """For a form whose times are typed in the zone chosen in its ``timezone`` field.
+
+    ``_stored`` is the row the form edits (``None`` for a new one), whose untouched times are kept.
+    """
+
+    _stored = None
+
+    @property
+    def zone(self) -> str | None:
+        """The chosen time zone, if it is a real one."""
+        return self.timezone.data if self.timezone.data in timezone_choices() else None
+
+    def utc(self, field) -> datetime | None:
+        """A time field's value in UTC (``None`` when empty or the zone is unknown).
+
+        An untouched time keeps its stored value, seconds included, so that saving changes nothing.
+        """
+        if not self.zone or field.data is None:
+            return None
+        return unless_untouched(self._stored, field, self.zone) or to_utc(field.data, self.zone)
+
+
 def time_field(label: str, *, required: bool = True, description: str | None = None) -> DateTimeLocalField:
     """A date and time typed in a place's zone (``datetime-local``), with or without seconds."""
     validators = [InputRequired(f"Enter the {label.lower()}.")] if required else [Optional()]

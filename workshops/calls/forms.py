@@ -6,8 +6,6 @@ workshop forms); the form turns them into UTC for storage and back into local ti
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_wtf import FlaskForm
 from sqlmodel import Session, select
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
@@ -21,11 +19,11 @@ from workshops.forms import (
     DEFAULT_TIMEZONE,
     SLUG_PATTERN,
     LongSelect,
+    ZonedTimes,
     check_exists,
     options,
-    unless_untouched,
 )
-from workshops.timeutil import timezone_choices, to_local, to_utc
+from workshops.timeutil import timezone_choices, to_local
 
 #: Said once above the sections; each section's own hint ends with "Markdown works."
 MARKDOWN_HINT = "Markdown works: ## headings, **bold**, *italic*, - lists, [links](https://…) and tables."
@@ -81,7 +79,7 @@ def _section(name: str) -> TextAreaField:
     )
 
 
-class CallForm(FlaskForm):
+class CallForm(ZonedTimes, FlaskForm):
     """Create or edit a draft call: its name, address, dates in its time zone, and its text."""
 
     name = _text("name", "Name", required="Enter the call's name.", description="e.g. Open Call 2")
@@ -111,18 +109,7 @@ class CallForm(FlaskForm):
         """``call`` is the one being edited: it may keep its own slug and its stored times."""
         super().__init__(*args, **kwargs)
         self._session = session
-        self._call = call
-
-    @property
-    def zone(self) -> str | None:
-        """The chosen time zone, if it is a real one."""
-        return self.timezone.data if self.timezone.data in timezone_choices() else None
-
-    def utc(self, field) -> datetime | None:
-        """A time field's value in UTC; an untouched time keeps its stored value, seconds included."""
-        if not self.zone or field.data is None:
-            return None
-        return unless_untouched(self._call, field, self.zone) or to_utc(field.data, self.zone)
+        self._call = self._stored = call
 
     def validate_slug(self, field) -> None:
         """Lowercase letters, digits and hyphens, and no other call's."""

@@ -23,12 +23,12 @@ from workshops.forms import (
     DEFAULT_TIMEZONE,
     SLUG_PATTERN,
     LongSelect,
+    ZonedTimes,
     check_exists,
     options,
     time_field,
-    unless_untouched,
 )
-from workshops.timeutil import timezone_choices, to_local, to_utc
+from workshops.timeutil import timezone_choices, to_local
 
 #: The retention periods an organiser may set (the model's limits).
 MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS = 1, 120
@@ -46,7 +46,7 @@ STATE_LABELS = {
 }
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(ZonedTimes, FlaskForm):
     """Create or edit a workshop; times are typed in its time zone."""
 
     title = text_field(Workshop, "title", "Title", required="Enter a title.", filters=[strip_spaces])
@@ -121,7 +121,7 @@ class WorkshopForm(FlaskForm):
         """``workshop`` is the one being edited: it may keep its slug, and its breakouts must still fit."""
         super().__init__(*args, **kwargs)
         self._session = session
-        self._workshop = workshop
+        self._workshop = self._stored = workshop
         self.cluster_id.choices = options([("", "None"), *clusters])
         self.retention_months.description = (
             "Then attendance modes, requirements, check-in times and listing consents are deleted; "
@@ -129,20 +129,6 @@ class WorkshopForm(FlaskForm):
         )
         if workshop is None or not workshop.breakouts:
             del self.move_breakouts
-
-    @property
-    def zone(self) -> str | None:
-        """The chosen time zone, if it is a real one."""
-        return self.timezone.data if self.timezone.data in timezone_choices() else None
-
-    def utc(self, field) -> datetime | None:
-        """A time field's value in UTC (``None`` when empty or the zone is unknown).
-
-        An untouched time keeps its stored value, seconds included, so that saving changes nothing.
-        """
-        if not self.zone:
-            return None
-        return unless_untouched(self._workshop, field, self.zone) or to_utc(field.data, self.zone)
 
     def validate_slug(self, field) -> None:
         """Lowercase letters, digits and hyphens, and no other workshop's."""
