@@ -7,6 +7,8 @@ token bound to the session. Rate limits slow down password guessing and mail bom
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -81,3 +83,20 @@ def account_key() -> str:
 def failed_form(response: Response) -> bool:
     """A POST answered by the same form again (200) failed; a redirect means it succeeded."""
     return request.method == "POST" and response.status_code == 200
+
+
+def password_attempts_limited(account: Callable[[], str]):
+    """The limits of a form that checks a password: failed tries per address, and per account.
+
+    ``account`` names the account tried (the e-mail typed, or the person logged in). Only failed
+    forms count (``failed_form``), so that a person who types right is never slowed down.
+    """
+
+    def decorate(view):
+        per_account = limiter.limit(
+            LOGIN_FAILURES_PER_ACCOUNT, methods=["POST"], key_func=account, deduct_when=failed_form
+        )
+        per_address = limiter.limit(LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=failed_form)
+        return per_address(per_account(view))
+
+    return decorate

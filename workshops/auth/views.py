@@ -118,13 +118,7 @@ def confirm(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(security.LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=security.failed_form)
-@limiter.limit(
-    security.LOGIN_FAILURES_PER_ACCOUNT,
-    methods=["POST"],
-    key_func=security.form_email,
-    deduct_when=security.failed_form,
-)
+@security.password_attempts_limited(security.form_email)
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -116,3 +117,12 @@ def dismissed_needs(session: Session, breakout: Breakout) -> list[Need]:
     """The breakout's dismissed needs, oldest first."""
     statement = select(Need).where(Need.breakout_id == breakout.id, Need.state == "dismissed")
     return list(session.exec(statement.order_by(Need.id)))
+
+
+def vote_counts(session: Session, need_ids: Iterable[int]) -> dict[int, int]:
+    """Votes per need (one query)."""
+    ids = list(need_ids)
+    if not ids:
+        return {}
+    counted = select(Vote.need_id, func.count()).where(col(Vote.need_id).in_(ids)).group_by(Vote.need_id)
+    return dict(session.exec(counted).all())

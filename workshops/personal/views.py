@@ -23,7 +23,6 @@ from workshops.personal import bp, data_export, deletion
 from workshops.personal.forms import ConsentForm, DeleteAccountForm, ManageDeleteUserForm
 from workshops.privacy.models import ConsentKind
 from workshops.privacy.services import all_versions, current_notice
-from workshops.security import limiter
 from workshops.timeutil import utcnow
 from workshops.usecases import traceability
 
@@ -137,13 +136,7 @@ WITHDRAWN = {
 
 
 @bp.route("/me/delete", methods=["GET", "POST"])
-@limiter.limit(security.LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=security.failed_form)
-@limiter.limit(
-    security.LOGIN_FAILURES_PER_ACCOUNT,
-    methods=["POST"],
-    key_func=security.account_key,
-    deduct_when=security.failed_form,
-)
+@security.password_attempts_limited(security.account_key)
 @login_required
 def delete_account():
     """Delete one's own account after re-entering the password; then log out."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from workshops.auth.models import OrganisationType, Role, User, organisation_type_label
 from workshops.events.models import Breakout, BreakoutFacilitator
-from workshops.needs.models import Need, Sensitivity, Vote
+from workshops.needs.models import Need, Sensitivity
+from workshops.needs.queries import vote_counts
 from workshops.search import fold
 from workshops.usecases.models import UseCase, UseCaseNeed
 from workshops.usecases.rules import shows_organisation
@@ -144,15 +144,6 @@ def linked_needs(session: Session, use_case_ids: Iterable[int]) -> dict[int, lis
     for use_case_id, need in rows:
         found[use_case_id].append(need)
     return found
-
-
-def vote_counts(session: Session, need_ids: Iterable[int]) -> dict[int, int]:
-    """Votes per need (one query)."""
-    ids = list(need_ids)
-    if not ids:
-        return {}
-    counted = select(Vote.need_id, func.count()).where(col(Vote.need_id).in_(ids)).group_by(Vote.need_id)
-    return dict(session.exec(counted).all())
 
 
 def panel(session: Session, use_case: UseCase, viewer: User) -> Traceability:

@@ -6,6 +6,7 @@ from; ``prefill`` a first draft from needs; ``editing`` creating, editing, linki
 ``workflow`` the review by role; ``comments`` the discussion during review.
 """
 
+from workshops.needs.queries import vote_counts
 from workshops.usecases.services.comments import add_comment
 from workshops.usecases.services.core import (
     EDITED_FIELDS,
@@ -33,7 +34,7 @@ from workshops.usecases.services.prefill import (
     owners_from,
     prefill,
 )
-from workshops.usecases.services.reading import explorable_needs, linked_need_ids, need_counts, vote_counts
+from workshops.usecases.services.reading import explorable_needs, linked_need_ids, need_counts
 from workshops.usecases.services.template import set_template, template_body
 from workshops.usecases.services.workflow import REFUSED_WORDS, STATE_CHANGE_WORDS, change_state
 

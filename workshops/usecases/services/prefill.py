@@ -11,12 +11,12 @@ from workshops.auth.models import OrganisationType
 from workshops.db import max_length
 from workshops.events.models import TestBed
 from workshops.needs.models import Need, Sensitivity
+from workshops.needs.queries import vote_counts
 from workshops.search import fold
 from workshops.usecases.models import (
     UseCase,
 )
 from workshops.usecases.services.core import UseCaseInput
-from workshops.usecases.services.reading import vote_counts
 from workshops.usecases.services.template import template_body
 from workshops.usecases.template_default import CONTEXT_HEADING
 

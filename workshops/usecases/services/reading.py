@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.events.models import Breakout
-from workshops.needs.models import Need, Vote
+from workshops.needs.models import Need
 from workshops.usecases import rules
 from workshops.usecases.models import (
     UseCase,
@@ -30,15 +30,6 @@ def explorable_needs(session: Session, user: User, need_ids: Iterable[int]) -> l
     )
     found = {need.id: need for need in session.exec(statement)}
     return [found[i] for i in ids if i in found]
-
-
-def vote_counts(session: Session, need_ids: Iterable[int]) -> dict[int, int]:
-    """Votes per need (one query)."""
-    ids = list(need_ids)
-    if not ids:
-        return {}
-    counted = select(Vote.need_id, func.count()).where(col(Vote.need_id).in_(ids)).group_by(Vote.need_id)
-    return dict(session.exec(counted).all())
 
 
 def need_counts(session: Session, use_case_ids: Iterable[int]) -> dict[int, int]:
