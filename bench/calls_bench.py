@@ -275,7 +275,7 @@ def add_calls(session, use_case_ids: list[int]) -> dict[int, int]:
         )
         session.add(call)
         session.commit()
-        services.add_challenges(session, call, use_case_ids[:size])
+        services.add_challenges(session, call, use_case_ids=use_case_ids[:size])
         services.publish(session, call)
         calls[size] = call.id
     return calls

@@ -94,5 +94,5 @@ def _build(db):
     )
     db.add(call)
     db.commit()
-    calls.add_challenges(db, call, [floods.id, drones.id])
+    calls.add_challenges(db, call, use_case_ids=[floods.id, drones.id])
     return exports.read(db, db.get(OpenCall, call.id))

@@ -155,11 +155,11 @@ def seed_call(*, session: Session) -> int:
     )
     session.add(call)
     session.commit()
-    services.add_challenges(session, call, [found[title].id for title in titles])
+    services.add_challenges(session, call, use_case_ids=[found[title].id for title in titles])
     moved = session.exec(
         select(Challenge).where(Challenge.call_id == call.id, Challenge.use_case_id == found[MOVED_UP].id)
     ).one()
-    services.move_challenge(session, call, moved.id, -1)
+    services.move_challenge(session, call, challenge_id=moved.id, step=-1)
     services.publish(session, call)
     services.close(session, call)  # it closed in April 2022: the demo's calls today are still to come
     opened, closed = OPENS.astimezone(UTC), CLOSES.astimezone(UTC)

@@ -109,7 +109,7 @@ def _refuse_unless_draft(call: OpenCall) -> None:
         raise CallError("The call is published: its challenges can no longer change.")
 
 
-def add_challenges(session: Session, call: OpenCall, use_case_ids: list[int]) -> int:
+def add_challenges(session: Session, call: OpenCall, *, use_case_ids: list[int]) -> int:
     """Add accepted use cases to a draft call, each at the end of its domain; return how many were added."""
     with write_transaction(session):
         current = session.get(OpenCall, call.id, populate_existing=True)
@@ -143,7 +143,7 @@ def add_challenges(session: Session, call: OpenCall, use_case_ids: list[int]) ->
         return added
 
 
-def remove_challenge(session: Session, call: OpenCall, challenge_id: int) -> None:
+def remove_challenge(session: Session, call: OpenCall, *, challenge_id: int) -> None:
     """Take a challenge out of a draft call; the others of its domain close the gap."""
     with write_transaction(session):
         _refuse_unless_draft(session.get(OpenCall, call.id, populate_existing=True))
@@ -155,7 +155,7 @@ def remove_challenge(session: Session, call: OpenCall, challenge_id: int) -> Non
             sibling.position = position
 
 
-def move_challenge(session: Session, call: OpenCall, challenge_id: int, step: int) -> None:
+def move_challenge(session: Session, call: OpenCall, *, challenge_id: int, step: int) -> None:
     """Move a challenge up (-1) or down (+1) within its domain; at either end nothing moves."""
     with write_transaction(session):
         _refuse_unless_draft(session.get(OpenCall, call.id, populate_existing=True))
@@ -169,7 +169,7 @@ def move_challenge(session: Session, call: OpenCall, challenge_id: int, step: in
                 sibling.position = position
 
 
-def move_domain(session: Session, call: OpenCall, domain_id: int, step: int) -> None:
+def move_domain(session: Session, call: OpenCall, *, domain_id: int, step: int) -> None:
     """Move a domain up (-1) or down (+1) among the call's domains."""
     with write_transaction(session):
         _refuse_unless_draft(session.get(OpenCall, call.id, populate_existing=True))

@@ -241,7 +241,7 @@ def add_challenges(call_id: int):
         flash(form.use_case_id.errors[0] if form.use_case_id.errors else "Choose use cases to add.", "error")
         return redirect(_composition(call, "add"))
     try:
-        added = services.add_challenges(get_session(), call, form.use_case_id.data)
+        added = services.add_challenges(get_session(), call, use_case_ids=form.use_case_id.data)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "add"))
@@ -260,7 +260,7 @@ def move_challenge(call_id: int, challenge_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_challenge(get_session(), call, challenge.id, form.step)
+        services.move_challenge(get_session(), call, challenge_id=challenge.id, step=form.step)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
@@ -277,7 +277,7 @@ def remove_challenge(call_id: int, challenge_id: int):
     challenge = _challenge_or_404(call, challenge_id)
     title = challenge.use_case.title
     try:
-        services.remove_challenge(get_session(), call, challenge.id)
+        services.remove_challenge(get_session(), call, challenge_id=challenge.id)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
@@ -296,7 +296,7 @@ def move_domain(call_id: int, domain_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_domain(get_session(), call, domain.id, form.step)
+        services.move_domain(get_session(), call, domain_id=domain.id, step=form.step)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
