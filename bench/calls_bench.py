@@ -255,7 +255,7 @@ def add_use_cases(session, now: datetime) -> list[int]:
 
 def add_calls(session, use_case_ids: list[int]) -> dict[int, int]:
     """A published call per size, composed and published by the services; return size → call id."""
-    from workshops.calls import services
+    from workshops.calls import composition
     from workshops.calls.demo import ELIGIBILITY, EVALUATION, FUNDING, HOW_TO_APPLY, INTRODUCTION
     from workshops.calls.models import OpenCall
 
@@ -275,8 +275,8 @@ def add_calls(session, use_case_ids: list[int]) -> dict[int, int]:
         )
         session.add(call)
         session.commit()
-        services.add_challenges(session, call, use_case_ids=use_case_ids[:size])
-        services.publish(session, call)
+        composition.add_challenges(session, call, use_case_ids=use_case_ids[:size])
+        composition.publish(session, call)
         calls[size] = call.id
     return calls
 

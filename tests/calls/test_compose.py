@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests import factories
-from workshops.calls import services as calls
+from workshops.calls import composition as calls
 from workshops.calls.models import OpenCall
 from workshops.usecases.models import UseCase, UseCaseRevision
 

@@ -16,9 +16,9 @@ from markupsafe import escape
 from sqlmodel import Session
 
 from workshops.calls import text
+from workshops.calls.composition import ChallengeText, DomainGroup, grouped
 from workshops.calls.docx import DocxWriter
 from workshops.calls.models import SECTIONS, OpenCall
-from workshops.calls.services import ChallengeText, DomainGroup, grouped
 from workshops.downloads import csv_text
 from workshops.markdown import render_markdown
 from workshops.needs.models import Sensitivity

@@ -18,11 +18,11 @@ from workshops.audit.models import AuditAction
 from workshops.audit.services import record
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
-from workshops.calls import bp, exports, notifications, report, services, text
+from workshops.calls import bp, composition, exports, notifications, report, text
+from workshops.calls.composition import CallError
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS, Format
 from workshops.calls.forms import MARKDOWN_HINT, AddChallengesForm, CallForm, MoveForm, call_form_data
 from workshops.calls.models import SECTIONS, CallState, Challenge, OpenCall
-from workshops.calls.services import CallError
 from workshops.db import get_session, write_transaction
 from workshops.downloads import attachment
 from workshops.markdown import render_markdown
@@ -47,7 +47,7 @@ def _call_or_404(call_id: int) -> OpenCall:
 
 def _public_call_or_404(slug: str) -> OpenCall:
     """A published or closed call; a draft is not there for anyone on the public pages."""
-    call = services.call_by_slug(get_session(), slug)
+    call = composition.call_by_slug(get_session(), slug)
     if call is None or call.state not in PUBLIC_STATES:
         abort(404)
     return call
@@ -202,7 +202,7 @@ def manage_call(call_id: int):
     """The composition page: challenges by domain in order, adding, moving, publishing, downloads."""
     call = _call_or_404(call_id)
     session = get_session()
-    groups = services.grouped(session, call)
+    groups = composition.grouped(session, call)
     in_call = {c.challenge.use_case_id for group in groups for c in group.challenges}
     candidates, without_domain = [], []
     if call.state == CallState.draft:
@@ -241,7 +241,7 @@ def add_challenges(call_id: int):
         flash(form.use_case_id.errors[0] if form.use_case_id.errors else "Choose use cases to add.", "error")
         return redirect(_composition(call, "add"))
     try:
-        added = services.add_challenges(get_session(), call, use_case_ids=form.use_case_id.data)
+        added = composition.add_challenges(get_session(), call, use_case_ids=form.use_case_id.data)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "add"))
@@ -260,7 +260,7 @@ def move_challenge(call_id: int, challenge_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_challenge(get_session(), call, challenge_id=challenge.id, step=form.step)
+        composition.move_challenge(get_session(), call, challenge_id=challenge.id, step=form.step)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
@@ -277,7 +277,7 @@ def remove_challenge(call_id: int, challenge_id: int):
     challenge = _challenge_or_404(call, challenge_id)
     title = challenge.use_case.title
     try:
-        services.remove_challenge(get_session(), call, challenge_id=challenge.id)
+        composition.remove_challenge(get_session(), call, challenge_id=challenge.id)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
@@ -296,7 +296,7 @@ def move_domain(call_id: int, domain_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_domain(get_session(), call, domain_id=domain.id, step=form.step)
+        composition.move_domain(get_session(), call, domain_id=domain.id, step=form.step)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
@@ -314,7 +314,7 @@ def publish(call_id: int):
     """Publish a draft: the challenges' text is frozen, then each contributor is e-mailed once."""
     call = _call_or_404(call_id)
     try:
-        challenges = services.publish(get_session(), call)
+        challenges = composition.publish(get_session(), call)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "publish"))
@@ -331,7 +331,7 @@ def close(call_id: int):
     """Close a published call; its text and public page stay."""
     call = _call_or_404(call_id)
     try:
-        services.close(get_session(), call)
+        composition.close(get_session(), call)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call))
