@@ -3,6 +3,9 @@
 A challenge's number is ``D.N``: the position of its domain among the call's domains (the call
 orders them, by default in the domains' own order), then its position within the domain. Positions
 have no gaps, so the numbers always run 1.1, 1.2, …, 2.1, …
+
+These changes record nothing and tell nobody; the organisers' pages make them through
+``workshops.calls.services``, which adds the audit entries and the e-mails.
 """
 
 from __future__ import annotations

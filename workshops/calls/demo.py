@@ -3,10 +3,10 @@
 The call is created as a draft, the six accepted demo use cases are added (each at the end of its
 domain), one is moved up so that the order is the organisers' and not the order of adding, and the
 call is published with :func:`workshops.calls.composition.publish`, which freezes each challenge's
-text; nobody is e-mailed (the publishing page does that, not the service). Publishing stamps the
-present time, so the call's dates are then set to the day it opened: the demo, and every export of
-it, are the same whenever they are seeded. Nothing is added when the slug is taken already, or when
-the accepted demo use cases are missing.
+text; nobody is e-mailed and nothing is audited (``workshops.calls.services`` does both for the
+organisers' pages). Publishing stamps the present time, so the call's dates are then set to the day
+it opened: the demo, and every export of it, are the same whenever they are seeded. Nothing is added
+when the slug is taken already, or when the accepted demo use cases are missing.
 """
 
 from __future__ import annotations
