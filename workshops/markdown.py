@@ -30,14 +30,22 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+def parser(*, align_attribute: bool = True) -> markdown_lib.Markdown:
+    """A Markdown converter with the shared extensions, writing HTML; ``reset()`` it before each new text.
+
+    ``align_attribute=False`` keeps Python-Markdown's ``style="text-align: …"`` on an aligned table
+    column, which the sanitiser drops: the Word export writes its Markdown tables unaligned.
+    """
+    configs = EXTENSION_CONFIGS if align_attribute else {}
+    return markdown_lib.Markdown(extensions=EXTENSIONS, extension_configs=configs, output_format="html")
+
+
 def render_markdown(text: str | None) -> Markup:
     """Turn Markdown into sanitised HTML that is safe to place in a page, e-mail or export."""
     if not text:
         return Markup("")
     try:
-        html = markdown_lib.markdown(
-            text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
-        )
+        html = parser().convert(text)
     except RecursionError:  # Python-Markdown recurses once per nesting level (a thousand "- - - …")
         html = "".join(f"<p>{escape(part)}</p>" for part in text.split("\n\n") if part.strip())
     return Markup(sanitise_html(html))  # noqa: S704  # nosec B704 - nh3 kept only the allow-list
