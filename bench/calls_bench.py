@@ -16,7 +16,8 @@ demo loaded),
   come from 40 breakouts of four or five workshops), with the titles, summaries, owners and Markdown
   bodies of the demo use cases in turn, and a first revision each;
 * two calls, of 60 and of 500 challenges (the first 60 use cases, and all 500), composed with
-  ``add_challenges`` and published with ``publish``, as the organisers' pages do.
+  ``add_challenges`` and published with ``publish`` of ``workshops.calls.composition``, as the
+  organisers' pages do (without their audit entries and e-mails).
 
 Then, for each call, it times every format of the call text (md, html, docx, csv, json) and of the
 consultation report (md, html, docx) as a download makes it: in a fresh session, read the call
@@ -254,8 +255,8 @@ def add_use_cases(session, now: datetime) -> list[int]:
 
 
 def add_calls(session, use_case_ids: list[int]) -> dict[int, int]:
-    """A published call per size, composed and published by the services; return size → call id."""
-    from workshops.calls import services
+    """A published call per size, composed and published by ``calls.composition``; return size → call id."""
+    from workshops.calls import composition
     from workshops.calls.demo import ELIGIBILITY, EVALUATION, FUNDING, HOW_TO_APPLY, INTRODUCTION
     from workshops.calls.models import OpenCall
 
@@ -275,8 +276,8 @@ def add_calls(session, use_case_ids: list[int]) -> dict[int, int]:
         )
         session.add(call)
         session.commit()
-        services.add_challenges(session, call, use_case_ids[:size])
-        services.publish(session, call)
+        composition.add_challenges(session, call, use_case_ids=use_case_ids[:size])
+        composition.publish(session, call)
         calls[size] = call.id
     return calls
 

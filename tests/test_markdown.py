@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workshops.markdown import render_markdown
+from workshops.markdown import escape, render_markdown
 
 
 def test_markdown_renders_common_structure():
@@ -113,3 +113,18 @@ def test_deep_nesting_comes_out_as_text_instead_of_an_error():
 def test_table_columns_keep_their_alignment():
     rendered = render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |")
     assert '<th align="left">a</th>' in rendered and '<td align="right">2</td>' in rendered
+
+
+@pytest.mark.parametrize(
+    "typed", ["Ports {: #here}", "Issue #", "&#39; typed", "a > b", ">quote", "- item", "+ item", "2. step", "3) step"]
+)
+def test_escaped_text_shows_as_typed_in_a_heading_and_in_a_bullet(typed):
+    shown = typed.replace("&", "&amp;").replace(">", "&gt;")
+    assert render_markdown("### " + escape(typed)) == f"<h3>{shown}</h3>"
+    assert render_markdown("- " + escape(typed, inline_gt=False)) == f"<ul>\n<li>{shown}</li>\n</ul>"
+
+
+def test_a_greater_than_sign_is_escaped_inside_the_line_unless_asked_not_to():
+    assert escape("<b>x</b> > y") == "&lt;b\\>x&lt;/b\\> \\> y"
+    assert escape("<b>x</b> > y", inline_gt=False) == "&lt;b>x&lt;/b> > y"
+    assert escape("> y", inline_gt=False) == "\\> y"

@@ -1,14 +1,18 @@
 """Markdown, once: render with the ``markdown`` package, then sanitise the HTML with ``nh3``.
 
 Sanitising comes after rendering, because Markdown passes raw HTML through and builds links from
-any URL; the allow-list below is what our pages may show.
+any URL; the allow-list below is what our pages may show. Plain text placed inside Markdown (a
+title, a name) goes through :func:`escape` first.
 """
 
 from __future__ import annotations
 
+import re
+
 import markdown as markdown_lib
 import nh3
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as escape_html
 
 #: "tables" again after "extra" (which includes it), so that its setting below applies.
 EXTENSIONS = ["extra", "tables", "sane_lists", "smarty"]
@@ -29,17 +33,37 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
+#: Characters that would start markup anywhere in a line of plain text: emphasis, code, links, table
+#: cells, attribute lists (``{…}``) and a heading's closing ``#``. ``<`` is not escapable with a
+#: backslash in Markdown: it becomes an entity.
+_MARKUP = r"\\`*_{}\[\]#|"
+_INLINE = re.compile(f"([{_MARKUP}])")
+_INLINE_AND_GT = re.compile(f"([{_MARKUP}>])")
+#: At the start of a line, these would make a list or a quote.
+_LINE_START = re.compile(r"^([-+](?=\s)|>)")
+_NUMBERED = re.compile(r"^(\d+)([.)])(?=\s)")
+#: An ampersand that would read as an entity ("&amp;" typed as text stays "&amp;").
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def parser(*, align_attribute: bool = True) -> markdown_lib.Markdown:
+    """A Markdown converter with the shared extensions, writing HTML; ``reset()`` it before each new text.
+
+    ``align_attribute=False`` keeps Python-Markdown's ``style="text-align: …"`` on an aligned table
+    column, which the sanitiser drops: the Word export writes its Markdown tables unaligned.
+    """
+    configs = EXTENSION_CONFIGS if align_attribute else {}
+    return markdown_lib.Markdown(extensions=EXTENSIONS, extension_configs=configs, output_format="html")
+
 
 def render_markdown(text: str | None) -> Markup:
     """Turn Markdown into sanitised HTML that is safe to place in a page, e-mail or export."""
     if not text:
         return Markup("")
     try:
-        html = markdown_lib.markdown(
-            text, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
-        )
+        html = parser().convert(text)
     except RecursionError:  # Python-Markdown recurses once per nesting level (a thousand "- - - …")
-        html = "".join(f"<p>{escape(part)}</p>" for part in text.split("\n\n") if part.strip())
+        html = "".join(f"<p>{escape_html(part)}</p>" for part in text.split("\n\n") if part.strip())
     return Markup(sanitise_html(html))  # noqa: S704  # nosec B704 - nh3 kept only the allow-list
 
 
@@ -53,3 +77,14 @@ def sanitise_html(html: str) -> str:
         link_rel="noopener nofollow",
         strip_comments=True,
     )
+
+
+def escape(text: str, *, inline_gt: bool = True) -> str:
+    """Plain text (a title, a name) made safe to place in Markdown: one line that shows as typed, never as markup.
+
+    ``>`` only makes a quote at the start of a line; ``inline_gt=False`` leaves it as typed elsewhere.
+    """
+    escaped = _ENTITY.sub("&amp;", " ".join(text.split()))
+    escaped = (_INLINE_AND_GT if inline_gt else _INLINE).sub(r"\\\1", escaped).replace("<", "&lt;")
+    escaped = _NUMBERED.sub(r"\1\\\2", escaped)
+    return _LINE_START.sub(r"\\\1", escaped)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests import factories
+from workshops.calls import composition as calls
 from workshops.calls import exports
-from workshops.calls import services as calls
 from workshops.calls.models import OpenCall
 from workshops.events import registration as reg
 from workshops.needs import services as needs
@@ -94,5 +94,5 @@ def _build(db):
     )
     db.add(call)
     db.commit()
-    calls.add_challenges(db, call, [floods.id, drones.id])
+    calls.add_challenges(db, call, use_case_ids=[floods.id, drones.id])
     return exports.read(db, db.get(OpenCall, call.id))

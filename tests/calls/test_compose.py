@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests import factories
-from workshops.calls import services as calls
+from workshops.calls import composition as calls
 from workshops.calls.models import OpenCall
 from workshops.usecases.models import UseCase, UseCaseRevision
 
@@ -53,42 +53,42 @@ def test_challenges_are_numbered_by_domain_then_position(db, domains, call):
     first = _use_case(db, b, "Flood sensors")
     second = _use_case(db, a, "Drone detection")
     third = _use_case(db, b, "Evacuation apps")
-    assert calls.add_challenges(db, call, [first.id, second.id, third.id]) == 3
+    assert calls.add_challenges(db, call, use_case_ids=[first.id, second.id, third.id]) == 3
     assert _numbers(db, call) == [("1.1", "Drone detection"), ("2.1", "Flood sensors"), ("2.2", "Evacuation apps")]
-    assert calls.add_challenges(db, call, [first.id]) == 0  # already there
+    assert calls.add_challenges(db, call, use_case_ids=[first.id]) == 0  # already there
 
 
 def test_moving_challenges_and_domains_renumbers(db, domains, call):
     a, b, _ = domains
     ids = [_use_case(db, a, t).id for t in ("One", "Two", "Three")] + [_use_case(db, b, "Four").id]
-    calls.add_challenges(db, call, ids)
+    calls.add_challenges(db, call, use_case_ids=ids)
     challenges = {t: c.challenge.id for g in calls.grouped(db, call) for c in g.challenges for t in [c.title]}
-    calls.move_challenge(db, call, challenges["Three"], -1)
+    calls.move_challenge(db, call, challenge_id=challenges["Three"], step=-1)
     assert _numbers(db, call)[:3] == [("1.1", "One"), ("1.2", "Three"), ("1.3", "Two")]
-    calls.move_challenge(db, call, challenges["One"], -1)  # already first: nothing moves
+    calls.move_challenge(db, call, challenge_id=challenges["One"], step=-1)  # already first: nothing moves
     assert _numbers(db, call)[0] == ("1.1", "One")
-    calls.move_domain(db, call, b.id, -1)
+    calls.move_domain(db, call, domain_id=b.id, step=-1)
     assert _numbers(db, call) == [("1.1", "Four"), ("2.1", "One"), ("2.2", "Three"), ("2.3", "Two")]
-    calls.remove_challenge(db, call, challenges["One"])
+    calls.remove_challenge(db, call, challenge_id=challenges["One"])
     assert _numbers(db, call) == [("1.1", "Four"), ("2.1", "Three"), ("2.2", "Two")]
 
 
 def test_only_accepted_use_cases_with_a_domain_become_challenges(db, domains, call):
     draft = _use_case(db, domains[0], "Still a draft", state="draft")
     with pytest.raises(calls.CallError, match="not accepted"):
-        calls.add_challenges(db, call, [draft.id])
+        calls.add_challenges(db, call, use_case_ids=[draft.id])
     homeless = _use_case(db, domains[0], "No domain")
     homeless.domain_id = None
     db.add(homeless)
     db.commit()
     with pytest.raises(calls.CallError, match="no domain"):
-        calls.add_challenges(db, call, [homeless.id])
+        calls.add_challenges(db, call, use_case_ids=[homeless.id])
     assert _numbers(db, call) == []
 
 
 def test_publishing_freezes_the_text_and_closes_the_composition(db, domains, call):
     use_case = _use_case(db, domains[0], "Drone detection", summary="Before", owners="Port of Lisbon")
-    calls.add_challenges(db, call, [use_case.id])
+    calls.add_challenges(db, call, use_case_ids=[use_case.id])
     empty = OpenCall(name="Empty", slug="empty", opens_at=call.opens_at, closes_at=call.closes_at)
     db.add(empty)
     db.commit()
@@ -104,7 +104,7 @@ def test_publishing_freezes_the_text_and_closes_the_composition(db, domains, cal
     assert (text.title, text.summary, text.challenge.revision_number) == ("Drone detection", "Before", 1)
     assert text.owners == ["Port of Lisbon"] and text.public_owners == []  # they did not agree to be named
     with pytest.raises(calls.CallError, match="published"):
-        calls.add_challenges(db, call, [_use_case(db, domains[1], "Late").id])
+        calls.add_challenges(db, call, use_case_ids=[_use_case(db, domains[1], "Late").id])
     calls.close(db, call)
     db.expire_all()
     assert db.get(OpenCall, call.id).state == "closed"

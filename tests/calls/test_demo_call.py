@@ -24,10 +24,10 @@ from sqlmodel import func, select
 from workshops.audit.models import AuditEntry
 from workshops.auth.models import User
 from workshops.calls import exports, report
+from workshops.calls.composition import call_by_slug
 from workshops.calls.demo import SLUG
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS
 from workshops.calls.models import Challenge, OpenCall
-from workshops.calls.services import call_by_slug
 from workshops.needs import demo as needs_demo
 from workshops.needs.models import Need
 from workshops.usecases import demo

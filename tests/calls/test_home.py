@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workshops.calls import services as calls
+from workshops.calls import composition as calls
 
 
 def test_the_home_page_lists_published_calls_only(client, db, call_text):

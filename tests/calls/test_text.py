@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workshops.calls.text import escape, shift_headings
-from workshops.markdown import render_markdown
+from workshops.calls.text import shift_headings
+from workshops.markdown import escape, render_markdown
 
 
 def test_headings_move_down_but_not_inside_fenced_code():

@@ -12,9 +12,9 @@ from tests import factories
 from tests.conftest import csrf_token, log_in, post_form
 from workshops.audit.models import AuditEntry
 from workshops.calls import exports, report
+from workshops.calls.composition import grouped
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS
 from workshops.calls.models import Challenge, OpenCall
-from workshops.calls.services import grouped
 from workshops.timeutil import utcnow
 from workshops.usecases.models import UseCase
 

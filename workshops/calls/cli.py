@@ -18,7 +18,7 @@ def _write(output: Path, data: bytes) -> None:
 
 
 def _call(session, slug: str):
-    from workshops.calls.services import call_by_slug
+    from workshops.calls.composition import call_by_slug
 
     call = call_by_slug(session, slug)
     if call is None:

@@ -2,11 +2,11 @@
 
 The call is created as a draft, the six accepted demo use cases are added (each at the end of its
 domain), one is moved up so that the order is the organisers' and not the order of adding, and the
-call is published with :func:`workshops.calls.services.publish`, which freezes each challenge's
-text; nobody is e-mailed (the publishing page does that, not the service). Publishing stamps the
-present time, so the call's dates are then set to the day it opened: the demo, and every export of
-it, are the same whenever they are seeded. Nothing is added when the slug is taken already, or when
-the accepted demo use cases are missing.
+call is published with :func:`workshops.calls.composition.publish`, which freezes each challenge's
+text; nobody is e-mailed and nothing is audited (``workshops.calls.services`` does both for the
+organisers' pages). Publishing stamps the present time, so the call's dates are then set to the day
+it opened: the demo, and every export of it, are the same whenever they are seeded. Nothing is added
+when the slug is taken already, or when the accepted demo use cases are missing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select, update
 
-from workshops.calls import services
+from workshops.calls import composition
 from workshops.calls.models import Challenge, OpenCall
 from workshops.usecases.demo import load
 from workshops.usecases.models import UseCase, UseCaseState
@@ -124,7 +124,7 @@ owners.
 
 def seed_call(*, session: Session) -> int:
     """Add and publish Open Call 1 unless its slug is taken; return how many calls were added."""
-    if services.call_by_slug(session, SLUG) is not None:
+    if composition.call_by_slug(session, SLUG) is not None:
         return 0
     titles = [item["title"] for item in load() if item["state"] == UseCaseState.accepted]
     found = {
@@ -155,13 +155,13 @@ def seed_call(*, session: Session) -> int:
     )
     session.add(call)
     session.commit()
-    services.add_challenges(session, call, [found[title].id for title in titles])
+    composition.add_challenges(session, call, use_case_ids=[found[title].id for title in titles])
     moved = session.exec(
         select(Challenge).where(Challenge.call_id == call.id, Challenge.use_case_id == found[MOVED_UP].id)
     ).one()
-    services.move_challenge(session, call, moved.id, -1)
-    services.publish(session, call)
-    services.close(session, call)  # it closed in April 2022: the demo's calls today are still to come
+    composition.move_challenge(session, call, challenge_id=moved.id, step=-1)
+    composition.publish(session, call)
+    composition.close(session, call)  # it closed in April 2022: the demo's calls today are still to come
     opened, closed = OPENS.astimezone(UTC), CLOSES.astimezone(UTC)
     stamped = update(OpenCall.__table__).where(OpenCall.id == call.id)
     session.exec(stamped.values(published_at=opened, updated_at=closed))

@@ -58,11 +58,11 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 import docx
 import lxml.html
-import markdown as markdown_lib
 import nh3
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -70,7 +70,10 @@ from docx.oxml.ns import nsdecls, qn
 from docx.oxml.parser import parse_xml
 from docx.shared import Pt, RGBColor, Twips
 
-from workshops.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, EXTENSIONS
+from workshops.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, parser
+
+if TYPE_CHECKING:
+    from markdown import Markdown
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +224,7 @@ class DocxWriter:
         self._body: list[str] = []  # the body's paragraphs and tables, spliced into document.xml at the end
         self._nums: list[str] = []  # w:num XML of ordered lists, parsed into numbering.xml at the end
         self._links: dict[str, str] = {}  # URL -> relationship id
-        self._renderer: markdown_lib.Markdown | None = None
+        self._renderer: Markdown | None = None
         created = created.astimezone(UTC).replace(tzinfo=None) if created.tzinfo else created
         self._zip_time = (min(max(created.year, 1980), 2107), created.month, created.day, 0, 0, 0)
         self._style_ids = {style.name: style.style_id for style in self._document.styles}
@@ -301,7 +304,7 @@ class DocxWriter:
         if not source.strip():
             return
         if self._renderer is None:
-            self._renderer = markdown_lib.Markdown(extensions=EXTENSIONS, output_format="html")
+            self._renderer = parser(align_attribute=False)
         try:
             html = self._renderer.reset().convert(source)
         except Exception:  # Python-Markdown recurses without limit on deeply nested lists, for one

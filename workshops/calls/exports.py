@@ -16,10 +16,11 @@ from markupsafe import escape
 from sqlmodel import Session
 
 from workshops.calls import text
+from workshops.calls.composition import ChallengeText, DomainGroup, grouped
 from workshops.calls.docx import DocxWriter
 from workshops.calls.models import SECTIONS, OpenCall
-from workshops.calls.services import ChallengeText, DomainGroup, grouped
 from workshops.downloads import csv_text
+from workshops.markdown import escape as escape_markdown
 from workshops.markdown import render_markdown
 from workshops.needs.models import Sensitivity
 from workshops.timeutil import local, zone_abbreviation
@@ -103,7 +104,7 @@ def challenge_facts(call_text: CallText, challenge: ChallengeText) -> list[tuple
 def markdown(call_text: CallText) -> str:
     """The whole call text as Markdown, clean enough to paste into another system."""
     call = call_text.call
-    parts = [f"# {text.escape(call.name)}", call_text.dates()]
+    parts = [f"# {escape_markdown(call.name)}", call_text.dates()]
     for field, heading in SECTIONS.items():
         body = getattr(call, field).strip()
         if body:
@@ -111,13 +112,13 @@ def markdown(call_text: CallText) -> str:
     if call_text.groups:
         parts.append("## Challenges")
     for group in call_text.groups:
-        parts.append(f"### {group.number}. {text.escape(group.domain.name)}")
+        parts.append(f"### {group.number}. {escape_markdown(group.domain.name)}")
         for challenge in group.challenges:
-            parts.append(f"#### Challenge {challenge.number}: {text.escape(challenge.title)}")
+            parts.append(f"#### Challenge {challenge.number}: {escape_markdown(challenge.title)}")
             if challenge.summary.strip():
-                parts.append(f"*{text.escape(challenge.summary)}*")
+                parts.append(f"*{escape_markdown(challenge.summary)}*")
             facts = challenge_facts(call_text, challenge)
-            parts.append("\n".join(f"- **{label}:** {text.escape(value)}" for label, value in facts))
+            parts.append("\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in facts))
             if challenge.body.strip():
                 parts.append(text.shift_headings(challenge.body.strip(), BODY_SHIFT))
     return "\n\n".join(parts) + "\n"

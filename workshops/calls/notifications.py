@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
+from workshops.calls.composition import ChallengeText, grouped
 from workshops.calls.models import OpenCall
-from workshops.calls.services import ChallengeText, grouped
 from workshops.events import consents
 from workshops.mail import send_mail
 from workshops.navigation import external_url

@@ -16,11 +16,11 @@ from markupsafe import escape
 from sqlmodel import Session, col, func, select
 
 from workshops.auth.models import OrganisationType, User
-from workshops.calls import text
 from workshops.calls.docx import DocxWriter
 from workshops.calls.exports import HTML_STYLE, CallText
 from workshops.countries import country_name
 from workshops.events.models import Breakout, Registration, RegistrationState, Workshop, WorkshopAttendance
+from workshops.markdown import escape as escape_markdown
 from workshops.needs.models import Need, NeedState, Sensitivity
 from workshops.timeutil import local
 from workshops.usecases import traceability
@@ -187,7 +187,7 @@ def _when(workshop: Workshop) -> str:
 def markdown(report: Report) -> str:
     """The report as Markdown."""
     call = report.call_text.call
-    parts = [f"# Consultation report: {text.escape(call.name)}", report.call_text.dates()]
+    parts = [f"# Consultation report: {escape_markdown(call.name)}", report.call_text.dates()]
     parts.append(
         f"The {len(report.call_text.challenges())} challenges of this call come from the needs stated by "
         f"participants in {len(report.workshops)} workshop{'s' if len(report.workshops) != 1 else ''}."
@@ -195,17 +195,19 @@ def markdown(report: Report) -> str:
     parts.append("## Workshops")
     for part in report.workshops:
         workshop = part.workshop
-        parts.append(f"### {text.escape(workshop.title)}")
-        parts.append(f"{_when(workshop)}{' · ' + text.escape(workshop.venue) if workshop.venue else ''}")
+        parts.append(f"### {escape_markdown(workshop.title)}")
+        parts.append(f"{_when(workshop)}{' · ' + escape_markdown(workshop.venue) if workshop.venue else ''}")
         parts.append(f"{part.participants} participant{'s' if part.participants != 1 else ''}.")
         parts.append(_md_table(["Type of organisation", "Participants"], part.by_type))
         parts.append(_md_table(["Country", "Participants"], part.by_country))
         if part.listed:
-            parts.append("Organisations that agreed to be listed: " + "; ".join(text.escape(o) for o in part.listed))
+            parts.append(
+                "Organisations that agreed to be listed: " + "; ".join(escape_markdown(o) for o in part.listed)
+            )
         parts.append(_md_table(["Breakout", "Needs logged"], [(b.title, b.needs) for b in part.breakouts]))
     parts.append("## The needs behind each challenge")
     for challenge in report.call_text.challenges():
-        parts.append(f"### Challenge {challenge.number}: {text.escape(challenge.title)}")
+        parts.append(f"### Challenge {challenge.number}: {escape_markdown(challenge.title)}")
         lines = report.needs_by_challenge.get(challenge.number, [])
         if lines:
             parts.append(_md_table(NEED_HEADER, [n.cells() for n in lines]))
@@ -216,7 +218,7 @@ def markdown(report: Report) -> str:
 
 def _md_table(header: list[str], rows: list[tuple]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(text.escape(str(cell)) for cell in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(escape_markdown(str(cell)) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -10,20 +10,18 @@ organisers included (they read a draft through the preview).
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, func, select
 
-from workshops.audit.models import AuditAction
-from workshops.audit.services import record
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
-from workshops.calls import bp, exports, notifications, report, services, text
+from workshops.calls import bp, composition, exports, services, text
+from workshops.calls.composition import CallError
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS, Format
 from workshops.calls.forms import MARKDOWN_HINT, AddChallengesForm, CallForm, MoveForm, call_form_data
 from workshops.calls.models import SECTIONS, CallState, Challenge, OpenCall
-from workshops.calls.services import CallError
-from workshops.db import get_session, write_transaction
+from workshops.calls.services import FROZEN_MESSAGE, SlugTaken
+from workshops.db import get_session
 from workshops.downloads import attachment
 from workshops.markdown import render_markdown
 from workshops.pagination import paginate
@@ -34,7 +32,6 @@ from workshops.usecases.models import UseCase, UseCaseState
 PER_PAGE = 50
 #: The call's own sections sit under its title (level 1) as level-2 headings: their headings move down two levels.
 SECTION_SHIFT = 2
-FROZEN_MESSAGE = "This call is published: its name, dates and text no longer change."
 PUBLIC_STATES = (CallState.published.value, CallState.closed.value)
 
 
@@ -47,7 +44,7 @@ def _call_or_404(call_id: int) -> OpenCall:
 
 def _public_call_or_404(slug: str) -> OpenCall:
     """A published or closed call; a draft is not there for anyone on the public pages."""
-    call = services.call_by_slug(get_session(), slug)
+    call = composition.call_by_slug(get_session(), slug)
     if call is None or call.state not in PUBLIC_STATES:
         abort(404)
     return call
@@ -72,11 +69,6 @@ def _challenge_counts(call_ids: list[int]) -> dict[int, int]:
         select(Challenge.call_id, func.count()).where(col(Challenge.call_id).in_(call_ids)).group_by(Challenge.call_id)
     )
     return dict(get_session().exec(counted).all())
-
-
-def _audit(action: AuditAction, call: OpenCall, detail: str = "") -> None:
-    """Record a change of a call in the audit log (ids and short facts only, never typed text)."""
-    record(action, target_type="call", target_id=call.id, detail=detail)
 
 
 def _flash_refusal(error: CallError) -> None:
@@ -137,9 +129,11 @@ def new():
     """Create a call: a draft until published."""
     form = CallForm(session=get_session())
     if form.validate_on_submit():
-        call = _save(form, None)
-        if call is not None:
-            _audit(AuditAction.call_created, call, f"slug={call.slug}")
+        try:
+            call = services.create_call(get_session(), values=form.values())
+        except SlugTaken as taken:
+            form.slug.errors.append(str(taken))
+        else:
             flash(f"Created “{call.name}”. Add its challenges next.", "success")
             return redirect(_composition(call))
     return render_template("calls/form.html", form=form, call=None, markdown_hint=MARKDOWN_HINT)
@@ -156,41 +150,16 @@ def edit(call_id: int):
     form = CallForm(data=call_form_data(call), session=get_session(), call=call)
     if form.validate_on_submit():
         try:
-            saved = _save(form, call)
+            services.edit_call(get_session(), call, values=form.values())
+        except SlugTaken as taken:
+            form.slug.errors.append(str(taken))
         except CallError as error:
             _flash_refusal(error)
             return redirect(_composition(call))
-        if saved is not None:
-            _audit(AuditAction.call_edited, call, f"slug={call.slug}")
+        else:
             flash("Saved the call.", "success")
             return redirect(_composition(call))
     return render_template("calls/form.html", form=form, call=call, markdown_hint=MARKDOWN_HINT)
-
-
-def _save(form: CallForm, call: OpenCall | None) -> OpenCall | None:
-    """Store a valid form (a new call, or a draft's changes); ``None`` with the reason next to the slug.
-
-    The draft is read again under the write lock: a call published meanwhile is refused (CallError).
-    """
-    session = get_session()
-    values = form.values()
-    try:
-        with write_transaction(session):
-            if call is None:
-                call = OpenCall(**values)
-                session.add(call)
-            else:
-                current = session.get(OpenCall, call.id, populate_existing=True)
-                if current.state != CallState.draft:
-                    raise CallError(FROZEN_MESSAGE)
-                for name, value in values.items():
-                    setattr(current, name, value)
-                current.updated_at = utcnow()
-            session.flush()
-    except IntegrityError:  # another organiser took the slug between the check and the save
-        form.slug.errors.append("Another call has this short name; choose another.")
-        return None
-    return call
 
 
 # --- Composing ----------------------------------------------------------------------------------
@@ -202,7 +171,7 @@ def manage_call(call_id: int):
     """The composition page: challenges by domain in order, adding, moving, publishing, downloads."""
     call = _call_or_404(call_id)
     session = get_session()
-    groups = services.grouped(session, call)
+    groups = composition.grouped(session, call)
     in_call = {c.challenge.use_case_id for group in groups for c in group.challenges}
     candidates, without_domain = [], []
     if call.state == CallState.draft:
@@ -241,11 +210,10 @@ def add_challenges(call_id: int):
         flash(form.use_case_id.errors[0] if form.use_case_id.errors else "Choose use cases to add.", "error")
         return redirect(_composition(call, "add"))
     try:
-        added = services.add_challenges(get_session(), call, form.use_case_id.data)
+        added = services.add_challenges(get_session(), call, use_case_ids=form.use_case_id.data)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "add"))
-    _audit(AuditAction.call_challenges_added, call, "use cases " + ", ".join(str(i) for i in form.use_case_id.data))
     flash(f"Added {added} {'challenge' if added == 1 else 'challenges'} to the call.", "success")
     return redirect(_composition(call, "challenges"))
 
@@ -260,11 +228,10 @@ def move_challenge(call_id: int, challenge_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_challenge(get_session(), call, challenge.id, form.step)
+        services.move_challenge(get_session(), call, challenge_id=challenge.id, step=form.step)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
-    _audit(AuditAction.call_challenge_moved, call, f"challenge {challenge.id} {form.direction.data}")
     flash(f"Moved “{challenge.use_case.title}” {form.direction.data}.", "success")
     return redirect(_composition(call, f"challenge-{challenge.id}"))
 
@@ -277,11 +244,10 @@ def remove_challenge(call_id: int, challenge_id: int):
     challenge = _challenge_or_404(call, challenge_id)
     title = challenge.use_case.title
     try:
-        services.remove_challenge(get_session(), call, challenge.id)
+        services.remove_challenge(get_session(), call, challenge_id=challenge.id)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
-    _audit(AuditAction.call_challenge_removed, call, f"challenge {challenge_id}")
     flash(f"Removed “{title}” from the call; the challenges after it moved up.", "success")
     return redirect(_composition(call, "challenges"))
 
@@ -296,11 +262,10 @@ def move_domain(call_id: int, domain_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_domain(get_session(), call, domain.id, form.step)
+        services.move_domain(get_session(), call, domain_id=domain.id, step=form.step)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "challenges"))
-    _audit(AuditAction.call_domain_moved, call, f"domain {domain.id} {form.direction.data}")
     flash(f"Moved the domain “{domain.name}” {form.direction.data}.", "success")
     return redirect(_composition(call, f"domain-{domain.id}"))
 
@@ -314,12 +279,10 @@ def publish(call_id: int):
     """Publish a draft: the challenges' text is frozen, then each contributor is e-mailed once."""
     call = _call_or_404(call_id)
     try:
-        challenges = services.publish(get_session(), call)
+        told = services.publish(get_session(), call)
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "publish"))
-    _audit(AuditAction.call_published, call, f"{len(challenges)} challenges")
-    told = notifications.call_published(get_session(), call)  # after the commit: a failed mail undoes nothing
     people = "contributor was" if told == 1 else "contributors were"
     flash(f"Published “{call.name}”: the text of its challenges is frozen, and {told} {people} told.", "success")
     return redirect(_composition(call))
@@ -335,7 +298,6 @@ def close(call_id: int):
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call))
-    _audit(AuditAction.call_closed, call, f"slug={call.slug}")
     flash(f"“{call.name}” is closed. Its public page now says so.", "success")
     return redirect(_composition(call))
 
@@ -369,9 +331,7 @@ def report_download(call_id: int, fmt: str):
     """Download the consultation report: who took part and the needs behind each challenge (organisers only)."""
     call = _call_or_404(call_id)
     format_ = REPORT_FORMATS.get(fmt) or abort(404)
-    session = get_session()
-    data = report.build(session, exports.read(session, call))
-    record(AuditAction.export, target_type="call", target_id=call.id, detail=f"consultation report {fmt}")
+    data = services.consultation_report(get_session(), call, fmt=fmt)
     return _download(format_, data, f"{call.slug}-consultation-report.{format_.extension}")
 
 

@@ -29,7 +29,6 @@ from workshops.usecases.services.editing import (
 from workshops.usecases.services.prefill import (
     OWNER_TYPES,
     body_with_needs,
-    escape_markdown,
     need_bullet,
     owners_from,
     prefill,
@@ -55,7 +54,6 @@ __all__ = [
     "create_use_case",
     "delete_use_case",
     "differing_fields",
-    "escape_markdown",
     "explorable_needs",
     "linked_need_ids",
     "need_bullet",

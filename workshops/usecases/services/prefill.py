@@ -10,6 +10,7 @@ from sqlmodel import Session
 from workshops.auth.models import OrganisationType
 from workshops.db import max_length
 from workshops.events.models import TestBed
+from workshops.markdown import escape as escape_markdown
 from workshops.needs.models import Need, Sensitivity
 from workshops.needs.queries import vote_counts
 from workshops.search import fold
@@ -19,26 +20,6 @@ from workshops.usecases.models import (
 from workshops.usecases.services.core import UseCaseInput
 from workshops.usecases.services.template import template_body
 from workshops.usecases.template_default import CONTEXT_HEADING
-
-_MARKDOWN_SIGNIFICANT = re.compile(r"([\\`*_{}\[\]#|])")
-
-
-_ENTITY = re.compile(r"&(?=#?\w+;)")
-
-
-_LINE_START = re.compile(r"^([-+>]|\d+(?=[.)]))")
-
-
-def escape_markdown(text: str) -> str:
-    """Plain text made safe to place in Markdown: it renders as typed, never as emphasis, a link or HTML."""
-    text = " ".join(text.split())
-    text = _MARKDOWN_SIGNIFICANT.sub(r"\\\1", text)
-    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
-    match = _LINE_START.match(text)
-    if match and match.group(1)[0].isdigit():
-        end = match.end()
-        return text[:end] + "\\" + text[end:]
-    return "\\" + text if match else text
 
 
 def _cut(text: str, limit: int) -> str:
@@ -51,8 +32,11 @@ def _cut(text: str, limit: int) -> str:
 
 def need_bullet(need: Need) -> str:
     """One need as the Context section lists it: its title, workshop and breakout."""
-    where = f"{escape_markdown(need.breakout.workshop.title)}, {escape_markdown(need.breakout.title)}"
-    return f"- {escape_markdown(need.title)} ({where})"
+    title, workshop, breakout = (
+        escape_markdown(part, inline_gt=False)
+        for part in (need.title, need.breakout.workshop.title, need.breakout.title)
+    )
+    return f"- {title} ({workshop}, {breakout})"
 
 
 def body_with_needs(template: str, needs: list[Need]) -> str:
