@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 from sqlmodel import Session, col, func, select
 
-from workshops.auth.models import OrganisationType, User
+from workshops.auth.models import User, organisation_type_label
 from workshops.calls.docx import DocxWriter
 from workshops.calls.exports import HTML_STYLE, CallText
 from workshops.countries import country_name
@@ -83,13 +83,6 @@ class Report:
     needs_by_challenge: dict[str, list[NeedLine]]
 
 
-def _type_label(value: str) -> str:
-    try:
-        return OrganisationType(value).label
-    except ValueError:
-        return value
-
-
 def build(session: Session, call_text: CallText) -> Report:
     """Read the report's data (a fixed number of queries, whatever the number of workshops)."""
     use_case_ids = [c.challenge.use_case_id for c in call_text.challenges()]
@@ -112,7 +105,7 @@ def _need_line(need: Need, votes: dict[int, int]) -> NeedLine:
     return NeedLine(
         title=need.title,
         organisation="anonymous" if anonymous else (need.organisation or "—"),
-        organisation_type=_type_label(need.organisation_type),
+        organisation_type=organisation_type_label(need.organisation_type),
         country=need.country,
         workshop=need.breakout.workshop.title,
         breakout=need.breakout.title,
@@ -154,12 +147,12 @@ def _workshops(session: Session, ids: list[int]) -> list[WorkshopPart]:
             rows = [row for row in kept if row.workshop_id == workshop.id]
             types, countries = Counter(), Counter()
             for row in rows:
-                types[_type_label(row.organisation_type)] += row.participants
+                types[organisation_type_label(row.organisation_type)] += row.participants
                 countries[country_name(row.country) or "Not given"] += row.participants
             participants, listed = sum(row.participants for row in rows), []
         else:
             present = [(consent, user) for workshop_id, consent, user in people if workshop_id == workshop.id]
-            types = Counter(_type_label(user.organisation_type) for _, user in present)
+            types = Counter(organisation_type_label(user.organisation_type) for _, user in present)
             countries = Counter(country_name(user.country) or "Not given" for _, user in present)
             listed = sorted({user.organisation.strip() for consent, user in present if consent} - {""})
             participants = len(present)
