@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
+from sqlmodel import Session, select
 from wtforms import DateTimeLocalField, SelectChoice, ValidationError
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import Select, html_params
@@ -117,3 +118,15 @@ def unless_untouched(stored_row, field, zone: str) -> datetime | None:
     if stored is not None and field.data is not None and to_local(stored, zone) == field.data:
         return stored
     return None
+
+
+def check_slug(session: Session, model, slug: str, stored, *, kind: str, example: str) -> None:
+    """Refuse a short name that is not lowercase words joined by hyphens, or that another ``model`` row has.
+
+    ``stored`` is the row being edited (``None`` for a new one): its own short name is no clash.
+    """
+    if not SLUG_PATTERN.match(slug):
+        raise ValidationError(f"Use lowercase letters, digits and single hyphens only, e.g. {example}.")
+    other = session.exec(select(model.id).where(model.slug == slug)).first()
+    if other is not None and (stored is None or other != stored.id):
+        raise ValidationError(f"Another {kind} has this short name; choose another.")

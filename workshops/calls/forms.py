@@ -7,7 +7,7 @@ workshop forms); the form turns them into UTC for storage and back into local ti
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from sqlmodel import Session, select
+from sqlmodel import Session
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -17,10 +17,10 @@ from workshops.events.forms import CheckboxesField
 from workshops.forms import (
     DATETIME_FORMATS,
     DEFAULT_TIMEZONE,
-    SLUG_PATTERN,
     LongSelect,
     ZonedTimes,
     check_exists,
+    check_slug,
     options,
 )
 from workshops.timeutil import timezone_choices, to_local
@@ -113,11 +113,7 @@ class CallForm(ZonedTimes, FlaskForm):
 
     def validate_slug(self, field) -> None:
         """Lowercase letters, digits and hyphens, and no other call's."""
-        if not SLUG_PATTERN.match(field.data):
-            raise ValidationError("Use lowercase letters, digits and single hyphens only, e.g. open-call-2.")
-        other = self._session.exec(select(OpenCall.id).where(OpenCall.slug == field.data)).first()
-        if other is not None and (self._call is None or other != self._call.id):
-            raise ValidationError("Another call has this short name; choose another.")
+        check_slug(self._session, OpenCall, field.data, self._call, kind="call", example="open-call-2")
 
     def validate_opens_at(self, field) -> None:
         """The time must exist in the zone."""

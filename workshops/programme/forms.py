@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -12,10 +11,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from workshops.countries import country_choices
 from workshops.db import max_length
-from workshops.forms import LongSelect, options
+from workshops.forms import SLUG_PATTERN, LongSelect, options
 from workshops.programme.models import Cluster, Domain
-
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _strip(value):

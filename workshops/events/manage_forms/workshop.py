@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from sqlmodel import Session, select
+from sqlmodel import Session
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -21,10 +21,10 @@ from workshops.events.manage_forms.fields import (
 from workshops.events.models import Workshop, WorkshopFormat, WorkshopState
 from workshops.forms import (
     DEFAULT_TIMEZONE,
-    SLUG_PATTERN,
     LongSelect,
     ZonedTimes,
     check_exists,
+    check_slug,
     options,
     time_field,
 )
@@ -132,11 +132,7 @@ class WorkshopForm(ZonedTimes, FlaskForm):
 
     def validate_slug(self, field) -> None:
         """Lowercase letters, digits and hyphens, and no other workshop's."""
-        if not SLUG_PATTERN.match(field.data):
-            raise ValidationError("Use lowercase letters, digits and single hyphens only, e.g. brussels-2021-11.")
-        other = self._session.exec(select(Workshop.id).where(Workshop.slug == field.data)).first()
-        if other is not None and (self._workshop is None or other != self._workshop.id):
-            raise ValidationError("Another workshop has this short name; choose another.")
+        check_slug(self._session, Workshop, field.data, self._workshop, kind="workshop", example="brussels-2021-11")
 
     def validate_starts_at(self, field) -> None:
         """The time must exist in the zone."""
