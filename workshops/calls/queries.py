@@ -1,10 +1,18 @@
-"""Reading calls for pages outside the calls' own."""
+"""Reading calls for pages: the lists, the challenge counts, the use cases a draft may take in."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Iterable
 
-from workshops.calls.models import CallState, OpenCall
+from sqlalchemy import Select, func
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from workshops.calls.models import CallState, Challenge, OpenCall
+from workshops.usecases.models import UseCase, UseCaseState
+
+#: The states in which a call is public.
+PUBLIC_STATES = (CallState.published.value, CallState.closed.value)
 
 
 def latest_published(session: Session, *, limit: int) -> list[OpenCall]:
@@ -14,5 +22,40 @@ def latest_published(session: Session, *, limit: int) -> list[OpenCall]:
         .where(OpenCall.state == CallState.published)
         .order_by(OpenCall.closes_at.desc(), OpenCall.id.desc())
         .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def every_call() -> Select:
+    """Every call, the latest opening first, as a query for a paged list."""
+    return select(OpenCall).order_by(col(OpenCall.opens_at).desc(), col(OpenCall.id).desc())
+
+
+def public_calls(session: Session) -> list[OpenCall]:
+    """The published and closed calls, the latest opening first."""
+    statement = (
+        select(OpenCall)
+        .where(col(OpenCall.state).in_(PUBLIC_STATES))
+        .order_by(col(OpenCall.opens_at).desc(), col(OpenCall.id).desc())
+    )
+    return list(session.exec(statement))
+
+
+def challenge_counts(session: Session, call_ids: Iterable[int]) -> dict[int, int]:
+    """How many challenges each call has (one query; none for no call)."""
+    ids = list(call_ids)
+    if not ids:
+        return {}
+    counted = select(Challenge.call_id, func.count()).where(col(Challenge.call_id).in_(ids)).group_by(Challenge.call_id)
+    return dict(session.exec(counted).all())
+
+
+def accepted_use_cases(session: Session) -> list[UseCase]:
+    """The accepted use cases (not deleted) by title, with their domains."""
+    statement = (
+        select(UseCase)
+        .where(UseCase.state == UseCaseState.accepted, col(UseCase.deleted_at).is_(None))
+        .options(selectinload(UseCase.domain))
+        .order_by(UseCase.title, UseCase.id)
     )
     return list(session.exec(statement))

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import selectinload
-from sqlmodel import col, func, select
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
-from workshops.calls import bp, composition, exports, services, text
+from workshops.calls import bp, composition, exports, queries, services, text
 from workshops.calls.composition import CallError
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS, Format
 from workshops.calls.forms import MARKDOWN_HINT, AddChallengesForm, CallForm, MoveForm, call_form_data
 from workshops.calls.models import SECTIONS, CallState, Challenge, OpenCall
+from workshops.calls.queries import PUBLIC_STATES
 from workshops.calls.services import FROZEN_MESSAGE, SlugTaken
 from workshops.db import get_session
 from workshops.downloads import attachment
@@ -27,12 +27,11 @@ from workshops.markdown import render_markdown
 from workshops.pagination import paginate
 from workshops.programme.models import Domain
 from workshops.timeutil import utcnow
-from workshops.usecases.models import UseCase, UseCaseState
+from workshops.usecases.models import UseCaseState
 
 PER_PAGE = 50
 #: The call's own sections sit under its title (level 1) as level-2 headings: their headings move down two levels.
 SECTION_SHIFT = 2
-PUBLIC_STATES = (CallState.published.value, CallState.closed.value)
 
 
 # --- Loading and helpers ------------------------------------------------------------------------
@@ -62,13 +61,7 @@ def _composition(call: OpenCall, anchor: str | None = None) -> str:
 
 
 def _challenge_counts(call_ids: list[int]) -> dict[int, int]:
-    """How many challenges each call has (one query)."""
-    if not call_ids:
-        return {}
-    counted = (
-        select(Challenge.call_id, func.count()).where(col(Challenge.call_id).in_(call_ids)).group_by(Challenge.call_id)
-    )
-    return dict(get_session().exec(counted).all())
+    return queries.challenge_counts(get_session(), call_ids)
 
 
 def _flash_refusal(error: CallError) -> None:
@@ -118,8 +111,7 @@ def _public_status(call: OpenCall, now) -> str:
 @role_required(Role.organiser)
 def manage_calls():
     """Every call, the latest first, with its state, dates and number of challenges."""
-    statement = select(OpenCall).order_by(col(OpenCall.opens_at).desc(), col(OpenCall.id).desc())
-    page = paginate(get_session(), statement, per_page=PER_PAGE)
+    page = paginate(get_session(), queries.every_call(), per_page=PER_PAGE)
     return render_template("calls/manage_calls.html", page=page, counts=_challenge_counts([c.id for c in page.items]))
 
 
@@ -175,12 +167,7 @@ def manage_call(call_id: int):
     in_call = {c.challenge.use_case_id for group in groups for c in group.challenges}
     candidates, without_domain = [], []
     if call.state == CallState.draft:
-        accepted = session.exec(
-            select(UseCase)
-            .where(UseCase.state == UseCaseState.accepted, col(UseCase.deleted_at).is_(None))
-            .options(selectinload(UseCase.domain))
-            .order_by(UseCase.title, UseCase.id)
-        ).all()
+        accepted = queries.accepted_use_cases(session)
         waiting = [u for u in accepted if u.id not in in_call]
         candidates = sorted(
             (u for u in waiting if u.domain is not None), key=lambda u: (u.domain.position, u.domain.name, u.title)
@@ -341,12 +328,7 @@ def report_download(call_id: int, fmt: str):
 @bp.route("/calls/")
 def public_calls():
     """The published and closed calls, the latest first."""
-    statement = (
-        select(OpenCall)
-        .where(col(OpenCall.state).in_(PUBLIC_STATES))
-        .order_by(col(OpenCall.opens_at).desc(), col(OpenCall.id).desc())
-    )
-    calls = list(get_session().exec(statement))
+    calls = queries.public_calls(get_session())
     now = utcnow()
     return render_template(
         "calls/public_calls.html",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import col, select
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
@@ -16,7 +15,7 @@ from workshops.countries import country_name
 from workshops.db import get_session
 from workshops.downloads import csv_response
 from workshops.timeutil import utcnow
-from workshops.usecases import bp, rules
+from workshops.usecases import bp, queries, rules
 from workshops.usecases.explorer import (
     DIMENSIONS,
     EXPORT_HEADER,
@@ -28,7 +27,7 @@ from workshops.usecases.explorer import (
     state_label,
     urgency_label,
 )
-from workshops.usecases.models import UseCase, UseCaseState
+from workshops.usecases.models import UseCaseState
 
 #: How much of a statement the list shows.
 EXCERPT = 220
@@ -80,9 +79,7 @@ def explorer():
     filters = Filters.from_args(request.args)
     session = get_session()
     page = explore(session, current_user, filters, page=filters.page)
-    targets = session.exec(
-        select(UseCase).where(col(UseCase.deleted_at).is_(None)).order_by(col(UseCase.title), col(UseCase.id))
-    ).all()
+    targets = queries.use_cases_by_title(session)
     return render_template(
         "usecases/explorer.html",
         filters=filters,

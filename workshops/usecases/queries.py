@@ -61,3 +61,9 @@ def revisions_numbered(session: Session, use_case: UseCase, numbers: Iterable[in
         .options(selectinload(UseCaseRevision.author))
     )
     return list(session.exec(statement))
+
+
+def use_cases_by_title(session: Session) -> list[UseCase]:
+    """Every use case not deleted, by title: where needs may be added."""
+    statement = select(UseCase).where(col(UseCase.deleted_at).is_(None)).order_by(col(UseCase.title), col(UseCase.id))
+    return list(session.exec(statement))
