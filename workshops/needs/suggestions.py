@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from workshops.auth.models import Role, User
+from workshops.auth.rules import is_organiser
 from workshops.events.models import (
     BoardVisibility,
     Breakout,
@@ -124,7 +125,7 @@ class Readable:
 
 def readable(session: Session, user: User) -> Readable:
     """Organisers read every need; facilitators every need but others' internal ones; participants their boards'."""
-    if user.has_role(Role.organiser):
+    if is_organiser(user):
         return Readable(breakouts=None, internal_in=None)
     if user.has_role(Role.facilitator):
         facilitated = session.exec(

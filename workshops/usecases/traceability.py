@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from workshops.auth.models import OrganisationType, Role, User, organisation_type_label
+from workshops.auth.models import OrganisationType, User, organisation_type_label
+from workshops.auth.rules import is_organiser
 from workshops.events.models import Breakout, BreakoutFacilitator
 from workshops.needs.models import Need, Sensitivity
 from workshops.needs.queries import vote_counts
@@ -162,7 +163,7 @@ def _organisation(viewer: User, need: Need) -> str | None:
 
 def _facilitated(session: Session, viewer: User, needs: list[Need]) -> set[int]:
     internal_breakouts = {n.breakout_id for n in needs if n.sensitivity == Sensitivity.internal}
-    if not internal_breakouts or viewer.has_role(Role.organiser):
+    if not internal_breakouts or is_organiser(viewer):
         return set()
     return set(
         session.exec(
@@ -174,7 +175,7 @@ def _facilitated(session: Session, viewer: User, needs: list[Need]) -> set[int]:
 
 
 def _may_list(need: Need, viewer: User, facilitated: set[int]) -> bool:
-    if need.sensitivity != Sensitivity.internal or viewer.has_role(Role.organiser):
+    if need.sensitivity != Sensitivity.internal or is_organiser(viewer):
         return True
     return need.breakout_id in facilitated
 
