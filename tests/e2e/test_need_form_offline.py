@@ -209,6 +209,7 @@ def test_the_edit_page_keeps_its_classic_save_with_a_draft_and_similar_needs(
     page.locator("#board").get_by_role("link", name="Drone battery logbook").click()
     page.get_by_role("link", name="Edit the need").click()
     expect(page).to_have_url(re.compile(r"/needs/\d+/edit$"))
+    page.wait_for_load_state()  # the page's script is running: it keeps drafts from here on
 
     page.get_by_label("Title").fill("Drone battery logbook shared by operators")
     page.reload()
@@ -226,3 +227,19 @@ def test_the_edit_page_keeps_its_classic_save_with_a_draft_and_similar_needs(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Drone battery logbook shared by operators")
     page.get_by_role("link", name="Edit the need").click()
     expect(page.get_by_text("Draft kept on this device")).to_be_hidden()
+
+
+def test_what_is_typed_before_the_script_arrives_is_kept_as_the_draft(browser, live_server, breakout_url):
+    page = _attendee_page(browser, live_server, breakout_url)
+    held = []  # a slow phone connection: the form's module arrives only when the test lets it
+    page.route("**/static/js/needs/form.js", lambda route: held.append(route))
+    page.goto(breakout_url, wait_until="commit")
+    page.get_by_label("Title").fill("Typed before the script")
+    expect(page.locator(".draft-line")).to_have_count(0)  # the script is not there yet
+    for route in held:
+        route.continue_()
+    page.unroute("**/static/js/needs/form.js")
+    page.wait_for_load_state()
+    page.reload()
+    expect(page.get_by_label("Title")).to_have_value("Typed before the script")
+    expect(page.get_by_text("Draft kept on this device")).to_be_visible()

@@ -36,6 +36,13 @@ export function formPairs(form) {
   return Array.from(new FormData(form).entries()).filter(function (pair) { return typeof pair[1] === "string"; });
 }
 
+// The form's values as the server rendered them, whatever was typed since: a reset copy's pairs.
+export function renderedPairs(form) {
+  var copy = form.cloneNode(true);
+  copy.reset();
+  return formPairs(copy);
+}
+
 export function withoutNames(pairs, names) {
   return pairs.filter(function (pair) { return names.indexOf(pair[0]) === -1; });
 }

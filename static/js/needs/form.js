@@ -3,7 +3,7 @@
 
 import { postPairs, request, withToken } from "../lib/fetch.js";
 import { forgetStored, readStored, writeStored } from "../lib/storage.js";
-import { fillForm, formPairs, newKey, valueOf, withoutNames } from "./fields.js";
+import { fillForm, formPairs, newKey, renderedPairs, valueOf, withoutNames } from "./fields.js";
 import { makeSimilarNeeds } from "./similar.js";
 
 const DRAFT_PREFIX = "workshops:draft:";
@@ -27,13 +27,22 @@ export function setUpNeedForm(form, refreshCounters) {
   var notes = makeNotes(form);
   var errors = makeErrorDisplay(form);
   var similar = makeSimilarNeeds(form);
-  var baseline = comparable(formPairs(form));
+  // What the draft compares with: the form as the server rendered it, even if a person on a slow
+  // connection typed before this script arrived.
+  var baseline = comparable(renderedPairs(form));
   // A hidden field's default is its value: a reset would keep a restored version, so keep the rendered one.
   var renderedHidden = Array.from(form.querySelectorAll("input[type=hidden][name]")).map(function (input) {
     return [input.name, input.value];
   });
 
-  restoreDraft();
+  if (comparable(formPairs(form)) === baseline) {
+    restoreDraft();
+  } else {
+    // Typed before the script ran: that text is the newest, so it becomes the draft.
+    var kept = readStored(draftKey, null);
+    saveDraft();
+    notes.showDraftLine(Boolean(kept));
+  }
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
   form.addEventListener("keydown", submitOnCtrlEnter);
