@@ -22,7 +22,6 @@ from workshops.calls.models import SECTIONS, OpenCall
 from workshops.downloads import csv_text
 from workshops.markdown import escape as escape_markdown
 from workshops.markdown import render_markdown
-from workshops.needs.models import Sensitivity
 from workshops.timeutil import local, zone_abbreviation
 from workshops.usecases import traceability
 
@@ -68,11 +67,7 @@ def read(session: Session, call: OpenCall) -> CallText:
     """The call's text and each challenge's public counts (a fixed number of queries)."""
     groups = grouped(session, call)
     use_case_ids = [c.challenge.use_case_id for group in groups for c in group.challenges]
-    linked = traceability.linked_facts(session, use_case_ids)
-    counts = {
-        use_case_id: traceability.totals_of(n for n in needs if n.sensitivity != Sensitivity.internal)
-        for use_case_id, needs in linked.items()
-    }
+    counts = traceability.public_totals(session, use_case_ids)
     return CallText(call=call, groups=groups, counts=counts)
 
 

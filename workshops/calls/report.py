@@ -21,7 +21,9 @@ from workshops.calls.exports import HTML_STYLE, CallText
 from workshops.countries import country_name
 from workshops.events.models import Breakout, Registration, RegistrationState, Workshop, WorkshopAttendance
 from workshops.markdown import escape as escape_markdown
+from workshops.needs import provenance
 from workshops.needs.models import Need, NeedState, Sensitivity
+from workshops.needs.provenance import Origin
 from workshops.timeutil import local
 from workshops.usecases import traceability
 
@@ -88,25 +90,37 @@ def build(session: Session, call_text: CallText) -> Report:
     use_case_ids = [c.challenge.use_case_id for c in call_text.challenges()]
     linked = traceability.linked_needs(session, use_case_ids)
     shown = {uid: [n for n in needs if n.sensitivity != Sensitivity.internal] for uid, needs in linked.items()}
-    votes = traceability.vote_counts(session, {n.id for needs in shown.values() for n in needs})
+    shown_ids = {n.id for needs in shown.values() for n in needs}
+    votes = traceability.vote_counts(session, shown_ids)
+    behind = provenance.origins(session, shown_ids)
     workshop_ids = sorted({n.breakout.workshop_id for needs in shown.values() for n in needs})
     return Report(
         call_text=call_text,
         workshops=_workshops(session, workshop_ids),
         needs_by_challenge={
-            c.number: [_need_line(n, votes) for n in shown.get(c.challenge.use_case_id, [])]
+            c.number: [_need_line(n, votes, behind[n.id]) for n in shown.get(c.challenge.use_case_id, [])]
             for c in call_text.challenges()
         },
     )
 
 
-def _need_line(need: Need, votes: dict[int, int]) -> NeedLine:
+def _need_line(need: Need, votes: dict[int, int], origins: list[Origin]) -> NeedLine:
+    """A need as the report names it: who stated it, through its merges (internal originals unnamed)."""
     anonymous = need.sensitivity == Sensitivity.anonymous
+    public = [o for o in origins if not o.internal]
+
+    def joined(values) -> str:
+        return "; ".join(dict.fromkeys(v for v in values if v))
+
     return NeedLine(
         title=need.title,
-        organisation="anonymous" if anonymous else (need.organisation or "—"),
-        organisation_type=organisation_type_label(need.organisation_type),
-        country=need.country,
+        organisation="anonymous"
+        if anonymous
+        else joined("anonymous" if o.sensitivity == Sensitivity.anonymous else o.organisation or "—" for o in public)
+        or "—",
+        organisation_type=joined(organisation_type_label(o.organisation_type) for o in public)
+        or organisation_type_label(need.organisation_type),
+        country=joined(o.country for o in public),
         workshop=need.breakout.workshop.title,
         breakout=need.breakout.title,
         votes=votes.get(need.id, 0),

@@ -17,7 +17,9 @@ from sqlmodel import Session, col, select
 from workshops.auth.models import OrganisationType, User, organisation_type_label
 from workshops.auth.rules import is_organiser
 from workshops.events.models import Breakout, BreakoutFacilitator
+from workshops.needs import provenance
 from workshops.needs.models import Need, Sensitivity
+from workshops.needs.provenance import Origin
 from workshops.needs.queries import vote_counts
 from workshops.search import fold
 from workshops.usecases.models import UseCase, UseCaseNeed
@@ -45,7 +47,7 @@ class TraceEntry:
 
 @dataclass(frozen=True)
 class Totals:
-    """Counts over every need linked to the use case (or to several), whoever looks."""
+    """Counts over the stated needs behind the use case (through every merge), whoever looks."""
 
     needs: int = 0
     organisations: int = 0
@@ -66,67 +68,55 @@ class Traceability:
     totals: Totals = field(default_factory=Totals)
 
 
-@dataclass(frozen=True)
-class NeedFacts:
-    """What the totals count of a need: read alone, it keeps large calls' exports fast."""
-
-    id: int
-    organisation: str
-    organisation_type: str
-    country: str
-    sensitivity: str
-    workshop_id: int
-
-    @classmethod
-    def of(cls, need: Need) -> NeedFacts:
-        """The facts of a loaded need (its breakout loaded too)."""
-        workshop_id = need.breakout.workshop_id
-        return cls(need.id, need.organisation, need.organisation_type, need.country, need.sensitivity, workshop_id)
-
-
-def totals_of(needs: Iterable[Need | NeedFacts], votes: dict[int, int] | None = None) -> Totals:
-    """The totals of some needs: distinct organisations (case and accents ignored), countries, workshops.
+def totals_of(origins: Iterable[Origin], *, votes: int = 0) -> Totals:
+    """The totals of some stated needs: distinct organisations (case and accents ignored), countries, workshops.
 
     End-users and integrators are counted in needs, by the type of organisation that stated them.
+    ``votes`` are the votes of the needs the origins stand behind (a merge carries its originals' votes).
     """
-    facts = [n if isinstance(n, NeedFacts) else NeedFacts.of(n) for n in needs]
-    types = [n.organisation_type for n in facts]
+    found = list(origins)
+    types = [origin.organisation_type for origin in found]
     return Totals(
-        needs=len(facts),
-        organisations=len({fold(n.organisation).strip() for n in facts if n.organisation.strip()}),
-        countries=len({n.country for n in facts if n.country}),
-        workshops=len({n.workshop_id for n in facts}),
+        needs=len(found),
+        organisations=len({fold(o.organisation).strip() for o in found if o.organisation.strip()}),
+        countries=len({o.country for o in found if o.country}),
+        workshops=len({o.workshop_id for o in found}),
         end_users=sum(1 for t in types if t in END_USERS),
         integrators=sum(1 for t in types if t in INTEGRATORS),
         others=sum(1 for t in types if t not in END_USERS | INTEGRATORS),
-        votes=sum((votes or {}).get(n.id, 0) for n in facts),
+        votes=votes,
     )
 
 
-def linked_facts(session: Session, use_case_ids: Iterable[int]) -> dict[int, list[NeedFacts]]:
-    """The facts of the needs behind each use case (one query, only the columns the totals count)."""
+def linked_need_ids(session: Session, use_case_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The ids of the needs linked to each use case (one query)."""
     ids = list(use_case_ids)
-    found: dict[int, list[NeedFacts]] = {use_case_id: [] for use_case_id in ids}
+    found: dict[int, list[int]] = {use_case_id: [] for use_case_id in ids}
     if not ids:
         return found
     rows = session.exec(
-        select(
-            UseCaseNeed.use_case_id,
-            Need.id,
-            Need.organisation,
-            Need.organisation_type,
-            Need.country,
-            Need.sensitivity,
-            Breakout.workshop_id,
-        )
-        .join(Need, col(Need.id) == UseCaseNeed.need_id)
-        .join(Breakout, col(Breakout.id) == Need.breakout_id)
+        select(UseCaseNeed.use_case_id, UseCaseNeed.need_id)
         .where(col(UseCaseNeed.use_case_id).in_(ids))
-        .order_by(Need.id)
+        .order_by(UseCaseNeed.need_id)
     ).all()
-    for use_case_id, *facts in rows:
-        found[use_case_id].append(NeedFacts(*facts))
+    for use_case_id, need_id in rows:
+        found[use_case_id].append(need_id)
     return found
+
+
+def linked_origins(session: Session, use_case_ids: Iterable[int]) -> dict[int, list[Origin]]:
+    """The stated needs behind each use case, through every merge, each once (two queries)."""
+    linked = linked_need_ids(session, use_case_ids)
+    behind = provenance.origins(session, {need_id for ids in linked.values() for need_id in ids})
+    return {use_case_id: provenance.distinct(behind[i] for i in ids) for use_case_id, ids in linked.items()}
+
+
+def public_totals(session: Session, use_case_ids: Iterable[int]) -> dict[int, Totals]:
+    """Each use case's totals over its stated needs that are not internal: what a call may cite."""
+    return {
+        use_case_id: totals_of(o for o in found if not o.internal)
+        for use_case_id, found in linked_origins(session, use_case_ids).items()
+    }
 
 
 def linked_needs(session: Session, use_case_ids: Iterable[int]) -> dict[int, list[Need]]:
@@ -154,7 +144,9 @@ def panel(session: Session, use_case: UseCase, viewer: User) -> Traceability:
     facilitated = _facilitated(session, viewer, needs)
     visible = [n for n in needs if _may_list(n, viewer, facilitated)]
     entries = [TraceEntry(need=n, votes=votes.get(n.id, 0), organisation=_organisation(viewer, n)) for n in visible]
-    return Traceability(entries=entries, hidden=len(needs) - len(visible), totals=totals_of(needs, votes))
+    behind = provenance.origins(session, [n.id for n in needs])
+    totals = totals_of(provenance.distinct(behind.values()), votes=sum(votes.values()))
+    return Traceability(entries=entries, hidden=len(needs) - len(visible), totals=totals)
 
 
 def _organisation(viewer: User, need: Need) -> str | None:

@@ -11,7 +11,9 @@ from workshops.auth.models import OrganisationType
 from workshops.db import max_length
 from workshops.events.models import TestBed
 from workshops.markdown import escape as escape_markdown
+from workshops.needs import provenance
 from workshops.needs.models import Need, Sensitivity
+from workshops.needs.provenance import Origin
 from workshops.needs.queries import vote_counts
 from workshops.search import fold
 from workshops.usecases.models import (
@@ -61,8 +63,10 @@ def body_with_needs(template: str, needs: list[Need]) -> str:
     return "\n".join([*lines[:at], "", *bullets, *after]) + "\n"
 
 
-def owners_from(needs: Iterable[Need]) -> str:
+def owners_from(needs: Iterable[Need | Origin]) -> str:
     """The organisations of the end-users and public authorities behind the needs, one per line.
+
+    Pass the stated needs (``needs.provenance``): a merged need names no organisation of its own.
 
     Only public needs name theirs: an anonymous need's organisation is never shown to others, and
     an internal one is never published. The same organisation spelled with other accents or case
@@ -107,7 +111,7 @@ def prefill(session: Session, needs: list[Need]) -> UseCaseInput:
         summary=_cut(" ".join(statements), max_length(UseCase, "summary")),
         domain_id=domain_id,
         test_bed_id=test_bed_id,
-        owners=owners_from(needs),
+        owners=owners_from(provenance.distinct(provenance.origins(session, [need.id for need in needs]).values())),
         body=body,
     )
 
