@@ -20,12 +20,10 @@ from workshops.calls.models import OpenCall
 from workshops.events import consents
 from workshops.mail import send_mail
 from workshops.navigation import external_url
-from workshops.needs.models import Need
-from workshops.usecases.models import UseCaseNeed
+from workshops.needs import provenance
+from workshops.usecases import traceability
 
 log = logging.getLogger(__name__)
-#: Ids per ``IN (…)``: SQLite refuses statements with more than 32,766 parameters.
-BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,8 @@ class Contributor:
 def contributors(session: Session, call: OpenCall) -> list[Contributor]:
     """Everyone who asked to hear of it and whose need feeds one of the call's challenges.
 
-    A few queries, one more per level of merging.
+    A fixed number of queries: the stated needs behind each challenge come from ``needs.provenance``,
+    as every count of the call does.
     """
     challenges = [challenge for group in grouped(session, call) for challenge in group.challenges]
     by_use_case: dict[int, list[ChallengeText]] = defaultdict(list)
@@ -47,21 +46,14 @@ def contributors(session: Session, call: OpenCall) -> list[Contributor]:
         by_use_case[challenge.challenge.use_case_id].append(challenge)
     if not by_use_case:
         return []
-    rows = session.exec(
-        select(UseCaseNeed.use_case_id, Need.id, Need.stated_by_id, Need.merged_into_id)
-        .join(Need, col(Need.id) == UseCaseNeed.need_id)
-        .where(col(UseCaseNeed.use_case_id).in_(by_use_case))
-    ).all()
-    direct: dict[int, set[int]] = defaultdict(set)
-    needs: dict[int, tuple[int | None, int | None]] = {}
-    for use_case_id, need_id, stated_by_id, merged_into_id in rows:
-        direct[need_id].add(use_case_id)
-        needs[need_id] = (stated_by_id, merged_into_id)
-    _add_merged_originals(session, needs)
+    linked = traceability.linked_need_ids(session, by_use_case)
+    behind = provenance.origins(session, {need_id for ids in linked.values() for need_id in ids})
     authors: dict[int, set[int]] = defaultdict(set)
-    for need_id, (stated_by_id, _successor) in needs.items():
-        if stated_by_id is not None:
-            authors[stated_by_id] |= _fed(need_id, needs, direct)
+    for use_case_id, need_ids in linked.items():
+        for need_id in need_ids:
+            for origin in behind[need_id]:
+                if origin.stated_by_id is not None:
+                    authors[origin.stated_by_id].add(use_case_id)
     wanting = consents.with_updates(session, set(authors))
     people = session.exec(select(User).where(col(User.id).in_(wanting)).order_by(User.id)).all()
     told = []
@@ -71,36 +63,6 @@ def contributors(session: Session, call: OpenCall) -> list[Contributor]:
         mine = [c for c in challenges if c.challenge.use_case_id in authors[person.id]]
         told.append(Contributor(user=person, challenges=mine))
     return told
-
-
-def _add_merged_originals(session: Session, needs: dict[int, tuple[int | None, int | None]]) -> None:
-    """Add to ``needs`` every need merged into one of them, at any depth: id → (stated by, merged into)."""
-    frontier = list(needs)
-    while frontier:
-        found = []
-        for start in range(0, len(frontier), BATCH):
-            rows = session.exec(
-                select(Need.id, Need.stated_by_id, Need.merged_into_id).where(
-                    col(Need.merged_into_id).in_(frontier[start : start + BATCH])
-                )
-            ).all()
-            for need_id, stated_by_id, merged_into_id in rows:
-                if need_id not in needs:
-                    needs[need_id] = (stated_by_id, merged_into_id)
-                    found.append(need_id)
-        frontier = found
-
-
-def _fed(need_id: int, needs: dict[int, tuple[int | None, int | None]], direct: dict[int, set[int]]) -> set[int]:
-    """The use cases a need feeds: its own links, and those of every need its merges led to."""
-    fed: set[int] = set()
-    seen: set[int] = set()
-    current: int | None = need_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        fed |= direct.get(current, set())
-        current = needs[current][1] if current in needs else None
-    return fed
 
 
 def _reachable(user: User) -> bool:
