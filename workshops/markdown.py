@@ -79,12 +79,17 @@ def sanitise_html(html: str) -> str:
     )
 
 
-def escape(text: str, *, inline_gt: bool = True) -> str:
+def escape(text: str, *, inline_gt: bool = True, source: bool = False) -> str:
     """Plain text (a title, a name) made safe to place in Markdown: one line that shows as typed, never as markup.
 
     ``>`` only makes a quote at the start of a line; ``inline_gt=False`` leaves it as typed elsewhere.
+    ``source=True`` is for Markdown a person goes on editing (a drafted use case): ``<`` stays as
+    typed rather than becoming ``&lt;``, which would show literally in the editor. Raw HTML in such
+    text is for the renderer to sanitise (``render_markdown`` keeps only the allow-list).
     """
     escaped = _ENTITY.sub("&amp;", " ".join(text.split()))
-    escaped = (_INLINE_AND_GT if inline_gt else _INLINE).sub(r"\\\1", escaped).replace("<", "&lt;")
+    escaped = (_INLINE_AND_GT if inline_gt else _INLINE).sub(r"\\\1", escaped)
+    if not source:
+        escaped = escaped.replace("<", "&lt;")
     escaped = _NUMBERED.sub(r"\1\\\2", escaped)
     return _LINE_START.sub(r"\\\1", escaped)

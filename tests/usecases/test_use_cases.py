@@ -5,6 +5,7 @@ Also comments and the organisers' body template.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from datetime import UTC, datetime
@@ -495,11 +496,15 @@ def test_the_new_form_is_prefilled_from_the_needs(app, db, organiser_client, thr
         needs = services.explorable_needs(db, factories.make_user(db, role="organiser"), [n.id for n in ids])
         draft = services.prefill(db, needs)
     assert draft.body.startswith("## Context\n\n_Who faces the problem")
-    escaped = r"- Gates \*now\* \[x\](javascript:alert(1)) &lt;b>bold&lt;/b> & \_more\_"
+    # Markdown source as the organiser edits it: markup escaped with backslashes, "<" left as typed
+    # (an entity would show literally in the editor); the renderer sanitises the HTML.
+    escaped = r"- Gates \*now\* \[x\](javascript:alert(1)) <b>bold</b> & \_more\_"
     assert f"{escaped} (Marseille 2021, Ports and terminals)" in draft.body
+    body = re.search(r'<textarea[^>]*name="body"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
+    assert f"{escaped} (Marseille 2021" in html.unescape(body)  # the editor shows "<b>", not "&lt;b>"
     rendered = str(render_markdown(draft.body))
     bullet = re.search(r"<li>Gates.*?</li>", rendered).group(0)
-    literal = "Gates *now* [x](javascript:alert(1)) &lt;b&gt;bold&lt;/b&gt; &amp; _more_"
+    literal = "Gates *now* [x](javascript:alert(1)) bold &amp; _more_"
     assert bullet == f"<li>{literal} (Marseille 2021, Ports and terminals)</li>"
     assert "<a " not in rendered and "<b>" not in rendered
 

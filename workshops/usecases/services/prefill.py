@@ -33,9 +33,13 @@ def _cut(text: str, limit: int) -> str:
 
 
 def need_bullet(need: Need) -> str:
-    """One need as the Context section lists it: its title, workshop and breakout."""
+    """One need as the Context section lists it: its title, workshop and breakout.
+
+    The parts are escaped as Markdown (so that a ``*`` shows as typed) but keep ``<`` and ``&`` as
+    they are: this is source the organiser edits, and the renderer sanitises whatever HTML it holds.
+    """
     title, workshop, breakout = (
-        escape_markdown(part, inline_gt=False)
+        escape_markdown(part, inline_gt=False, source=True)
         for part in (need.title, need.breakout.workshop.title, need.breakout.title)
     )
     return f"- {title} ({workshop}, {breakout})"
@@ -86,19 +90,26 @@ def owners_from(needs: Iterable[Need | Origin]) -> str:
     return "\n".join(lines)
 
 
+def quotable(needs: Iterable[Need]) -> list[Need]:
+    """The needs whose words a draft may quote: never an internal one, which is never published."""
+    return [need for need in needs if need.sensitivity != Sensitivity.internal]
+
+
 def prefill(session: Session, needs: list[Need]) -> UseCaseInput:
     """A first draft of a use case from needs: the organiser edits it before saving.
 
     The title is the most-voted need's; the summary joins their statements; the domain and test bed
     are theirs when they share one; the owners are their end-user organisations; the body is the
-    template with the needs listed under its Context heading.
+    template with the needs listed under its Context heading. Internal needs are linked (they count
+    for the organisers) but their words are never drafted into the text: ``quotable`` leaves them out.
     """
-    body = body_with_needs(template_body(session), needs)[: max_length(UseCase, "body")]
+    quoted = quotable(needs)
+    body = body_with_needs(template_body(session), quoted)[: max_length(UseCase, "body")]
     if not needs:
         return UseCaseInput(title="", body=body)
-    votes = vote_counts(session, [need.id for need in needs])
-    top = max(needs, key=lambda need: votes.get(need.id, 0))  # the first of the most voted
-    statements = dict.fromkeys(" ".join(need.statement.split()) for need in needs if need.statement.strip())
+    votes = vote_counts(session, [need.id for need in quoted])
+    top = max(quoted, key=lambda need: votes.get(need.id, 0), default=None)  # the first of the most voted
+    statements = dict.fromkeys(" ".join(need.statement.split()) for need in quoted if need.statement.strip())
     domains = {need.domain_id for need in needs}
     domain_id = domains.pop() if len(domains) == 1 else None
     test_beds = {need.test_bed_id for need in needs}
@@ -107,7 +118,7 @@ def prefill(session: Session, needs: list[Need]) -> UseCaseInput:
         test_bed = session.get(TestBed, test_bed_id)
         test_bed_id = test_bed_id if test_bed is not None and test_bed.domain_id == domain_id else None
     return UseCaseInput(
-        title=top.title[: max_length(UseCase, "title")],
+        title=top.title[: max_length(UseCase, "title")] if top else "",
         summary=_cut(" ".join(statements), max_length(UseCase, "summary")),
         domain_id=domain_id,
         test_bed_id=test_bed_id,
