@@ -115,8 +115,12 @@ class EditForm(NeedForm):
 class MergeForm(NeedForm):
     """The need that replaces several: prefilled from them, edited by the facilitator."""
 
-    #: The ids of the needs merged, comma-separated, in the order chosen (the first gives the breakout).
+    #: The ids of the needs merged, comma-separated, in the order chosen.
     needs = HiddenField()
+    #: The breakout whose board the merged need goes on (one of the originals'; by default the first's).
+    into = HiddenField()
+    #: Where the needs were chosen ("explorer", or the board by default): where the person goes back to.
+    back = HiddenField()
 
 
 class BoardSettingsForm(FlaskForm):

@@ -52,8 +52,12 @@ def merged_values(originals: list[Need]) -> NeedInput:
     )
 
 
-def merge_needs(*, session: Session, originals: list[Need], values: NeedInput, author: User) -> Need:
-    """Merge two or more open needs into a new one, in the breakout of the first.
+def merge_needs(
+    *, session: Session, originals: list[Need], values: NeedInput, author: User, breakout_id: int | None = None
+) -> Need:
+    """Merge two or more open needs into a new one, on the board of ``breakout_id`` (by default the first's).
+
+    The board must be one of the originals': a merge across breakouts lives on one of theirs.
 
     The originals stay, readable, marked as merged into the new need; their votes carry over: each
     voter keeps one vote on the new need, and gets back any other vote they had given to the
@@ -63,7 +67,9 @@ def merge_needs(*, session: Session, originals: list[Need], values: NeedInput, a
     ids = list(dict.fromkeys(need.id for need in originals))
     if len(ids) < 2:
         raise NeedError("Choose at least two needs to merge.")
-    target_id = originals[0].breakout_id
+    target_id = originals[0].breakout_id if breakout_id is None else breakout_id
+    if target_id not in {need.breakout_id for need in originals}:
+        raise NeedError("The merged need goes on the board of one of the needs merged.")
     vector = similarity.represent(values.title, values.statement, values.context)
     breakout_ids = sorted({need.breakout_id for need in originals})
 

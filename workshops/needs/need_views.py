@@ -11,13 +11,14 @@ from wtforms.validators import AnyOf, InputRequired
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
+from workshops.events.models import Breakout
 from workshops.events.rules import can_facilitate
 from workshops.needs import bp, erasure, merging, queries, suggestions
 from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import EditForm, MergeForm
 from workshops.needs.loaders import breakout_by_code_or_404, need_or_404
-from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity
+from workshops.needs.models import URGENCY_WORDS, Need, NeedState, Sensitivity
 from workshops.needs.views import _test_beds, _values
 from workshops.security import SIMILAR_PER_ACCOUNT, account_key, limiter
 
@@ -115,43 +116,74 @@ def _ids(values: list[str]) -> list[int]:
 @bp.route("/manage/needs/merge", methods=["GET", "POST"])
 @role_required(Role.facilitator)
 def merge():
-    """Merge needs into one: the originals side by side, and the new need prefilled from them."""
+    """Merge needs into one: the originals side by side, where it lives, and the new need prefilled from them.
+
+    The needs may come from several breakouts (ticked in the explorer, or added by number); the
+    merged need then lives on the board the person chooses (``into``), by default the first need's.
+    """
+    source = request.values.get("back", "")
     if request.method == "POST":
         chosen = _chosen(_ids(request.form.get("needs", "").split(",")))
     else:
         ticked = _chosen(_ids(request.args.getlist("need")))
         typed = request.args.get("add", "").replace(",", " ").replace("#", " ").split()
         chosen = list({n.id: n for n in ticked + _chosen(_ids(typed), strict=False)}.values())
-    if len(chosen) < 2 and request.method == "GET":
-        flash("Choose at least two needs to merge: tick them on the board.", "warning")
-        return redirect(_back(chosen))
+    if request.method == "GET" and (refusal := _unmergeable(chosen)):
+        flash(refusal, "warning")
+        return redirect(_back(chosen, source))
     session = get_session()
     if not need_rules.may_merge(session, current_user, chosen):
         abort(403)
-    target = chosen[0].breakout
+    boards = list({need.breakout_id: need.breakout for need in chosen}.values())
+    target = _board(boards, request.values.get("into", ""))
     if request.method == "POST":
         form = MergeForm(breakout=target, test_beds=_test_beds(target))
     else:
         form = MergeForm(obj=merging.merged_values(chosen), breakout=target, test_beds=_test_beds(target))
         form.needs.data = ",".join(str(n.id) for n in chosen)
+        form.into.data, form.back.data = str(target.id), source
     if form.validate_on_submit():
         values = _values(form)
-        values.domain_id = chosen[0].domain_id
+        # The domain of the board it lives on; a breakout without one keeps its need's.
+        values.domain_id = target.domain_id or next(n.domain_id for n in chosen if n.breakout_id == target.id)
         values.country = merging.merged_values(chosen).country
         try:
-            merged = merging.merge_needs(session=session, originals=chosen, values=values, author=current_user)
+            merged = merging.merge_needs(
+                session=session, originals=chosen, values=values, author=current_user, breakout_id=target.id
+            )
         except needs.NeedError as refused:
             form.form_errors.append(str(refused))
         else:
             flash(f"{len(chosen)} needs merged into “{merged.title}”.", "success")
+            if source == "explorer":  # back to the explorer, the merged need ticked for a use case
+                return redirect(url_for("usecases.explorer", need=merged.id))
             return redirect(url_for("needs.manage_capture", breakout_id=merged.breakout_id))
-    return render_template("needs/merge.html", form=form, chosen=chosen, target=target)
+    return render_template("needs/merge.html", form=form, chosen=chosen, target=target, boards=boards, source=source)
 
 
-def _back(chosen: list[Need]) -> str:
+def _unmergeable(chosen: list[Need]) -> str | None:
+    """Why these needs cannot be merged, said before anyone edits the merged need; ``None`` if they can."""
+    if len(chosen) < 2:
+        return "Choose at least two needs to merge: tick them on the board or in the needs explorer."
+    done = [need for need in chosen if need.state != NeedState.open]
+    if done:
+        numbers = ", ".join(f"#{need.id} “{need.title}”" for need in done)
+        return f"Only open needs can be merged, and {numbers} {'is' if len(done) == 1 else 'are'} not open any more."
+    return None
+
+
+def _board(boards: list[Breakout], asked: str) -> Breakout:
+    """The board the merged need goes on: the one asked for among the originals', else the first need's."""
+    return next((breakout for breakout in boards if str(breakout.id) == asked.strip()), boards[0])
+
+
+def _back(chosen: list[Need], source: str = "") -> str:
+    """Where a refused merge sends the person back to: where they chose the needs."""
+    if source == "explorer":
+        return url_for("usecases.explorer", need=[need.id for need in chosen])
     if chosen:
         return url_for("needs.manage_capture", breakout_id=chosen[0].breakout_id)
-    return url_for("events.my_registrations")
+    return url_for("usecases.explorer")
 
 
 @bp.route("/b/<code>/similar")

@@ -90,6 +90,7 @@ def explorer():
         use_cases=[use_case for use_case in targets if rules.may_edit(current_user, use_case)],
         new_use_case_url=_url("usecases.new") or NEW_USE_CASE_PATH,
         add_needs_url=_url("usecases.add_needs") or ADD_NEEDS_PATH,
+        merge_url=url_for("needs.merge"),
         **HELPERS,
     )
 

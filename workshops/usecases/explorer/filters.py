@@ -14,6 +14,8 @@ from workshops.usecases.explorer.tags import tag_key
 #: Values kept per dimension from a URL, and the longest search and tag: enough for people, bounded for the database.
 MAX_VALUES = 50
 MAX_QUERY = 200
+#: Needs kept ticked at most: more than a use case or a merge ever gathers, and a URL stays short enough.
+MAX_CHOSEN = 200
 MAX_TAG = 60
 
 SORTS = {"newest": "Newest first", "votes": "Most votes", "urgency": "Most urgent"}
@@ -56,6 +58,8 @@ class Filters:
     q: str = ""
     sort: str = DEFAULT_SORT
     page: int = 1
+    #: The needs ticked so far (``need=…``), kept across pages, filters and searches until used.
+    chosen: tuple[int, ...] = ()
 
     @classmethod
     def from_args(cls, args: Mapping) -> Filters:
@@ -66,6 +70,7 @@ class Filters:
             q=_query(args.get("q", "")),
             sort=_sort(args.get("sort", DEFAULT_SORT)),
             page=_page(args.get("page", "1")),
+            chosen=_chosen(_given(args, "need")),
         )
 
     def values(self, dimension: str) -> tuple:
@@ -86,6 +91,7 @@ class Filters:
         current = replace(self, **changes)
         result: dict[str, object] = {name: list(current.values(name)) for name in DIMENSIONS}
         result.update(q=current.q, sort=current.sort if current.sort != DEFAULT_SORT else "", page=current.page)
+        result["need"] = list(current.chosen)
         if current.page == 1:
             result["page"] = None
         return {key: value for key, value in result.items() if value}
@@ -111,6 +117,13 @@ def _sort(raw: object) -> str:
 
 def _page(raw: object) -> int:
     return int(raw) if str(raw).isdigit() and 0 < int(raw) < _PAGE_LIMIT else 1
+
+
+def _chosen(raw: Iterable) -> tuple[int, ...]:
+    """The ticked needs' ids, once each, in the order ticked (ASCII digits only: "²" is no id)."""
+    ids = (str(item).strip() for item in raw)
+    kept = dict.fromkeys(int(text) for text in ids if text.isascii() and text.isdigit() and len(text) < 10)
+    return tuple(kept)[:MAX_CHOSEN]
 
 
 def _clean(dimension: str, raw: Iterable) -> tuple:
