@@ -40,6 +40,18 @@ def test_create_user_refuses_an_existing_address(app, participant):
     assert "already exists" in result.output
 
 
+def test_create_user_refuses_an_address_the_log_in_form_would_refuse(app, db):
+    """Issue 19: ``org@securit.test`` made an account nobody could log in to (and it was listed)."""
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "org@securit.test", "--name", "Org", "--password-stdin"],
+        input="glacier window parsley 7\n",
+    )
+    assert result.exit_code == 1
+    assert "'org@securit.test' cannot be an account's e-mail address" in result.output
+    assert "special-use or reserved name" in result.output
+    assert db.exec(select(User)).all() == []
+
+
 def test_create_user_refuses_a_weak_password(app, db):
     result = app.test_cli_runner().invoke(
         args=["create-user", "w@example.org", "--name", "W", "--password-stdin"], input="password1234\n"

@@ -1,12 +1,18 @@
-"""Rate limits: failed log-ins per account and per address, sign-up and reset requests per address."""
+"""Rate limits: failed log-ins per account and per address, sign-ups and reset requests per account and per address."""
 
 from __future__ import annotations
 
+import re
+
+from limits import parse
 from sqlmodel import select
 
 from tests import factories
+from tests.auth.test_signup import GOOD as SIGNUP
 from tests.conftest import csrf_token, log_in
+from workshops import security
 from workshops.audit.models import AuditEntry
+from workshops.auth.models import User
 
 
 def _fail_login(client, email, token, **kwargs):
@@ -70,13 +76,52 @@ def test_forwarded_header_is_ignored_without_a_proxy(app):
     assert _fail_login(client, "x@example.org", token, headers={"X-Forwarded-For": "10.9.9.9"}).status_code == 429
 
 
-def test_signup_requests_per_address_are_limited(client):
+def _sign_up(app, email: str, **changes):
+    """Sign up as a new person in their own browser, from the one address every test client shares."""
+    client = app.test_client()
+    data = {**SIGNUP, "email": email, "csrf_token": csrf_token(client, "/signup"), **changes}
+    return client.post("/signup", data=data)
+
+
+def test_a_room_behind_one_address_signs_up_within_the_hour(app, db, outbox):
+    answers = [_sign_up(app, f"attendee{n}@example.org").status_code for n in range(40)]
+    assert answers == [302] * 40
+    assert len(db.exec(select(User)).all()) == 40
+    assert len(outbox()) == 40
+    assert parse(security.SIGNUP_PER_ADDRESS).amount >= 3 * 300  # 300 people, each sending it up to three times
+
+
+def test_one_address_signed_up_again_and_again_is_refused_after_its_own_limit(app, db, outbox):
+    for _ in range(4):  # refused forms send nothing and do not count
+        assert _sign_up(app, "ana@example.org", password="password1234").status_code == 200
+    answers = [_sign_up(app, email).status_code for email in ("ana@example.org", "Ana@Example.org", " ANA@example.org")]
+    assert answers == [302] * 3
+    refused = _sign_up(app, "ana@EXAMPLE.org")
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "This e-mail address has been signed up several times in the last hour" in page
+    assert re.search(r"Please try again in \d+ minutes?\.", page)
+    assert int(refused.headers["Retry-After"]) > 0
+    assert len(outbox()) == 3  # one confirmation, then two "you already have an account"
+    # Other people at the same address are not slowed down.
+    assert _sign_up(app, "bo@example.org").status_code == 302
+
+
+def test_a_flood_of_sign_ups_from_one_address_is_stopped(app, db, outbox):
+    client = app.test_client()
     token = csrf_token(client, "/signup")
-    answers = [
-        client.post("/signup", data={"csrf_token": token, "email": f"s{n}@x.org"}).status_code for n in range(11)
-    ]
-    assert answers[:10] == [200] * 10
-    assert answers[10] == 429
+    flood = parse(security.SIGNUP_PER_ADDRESS).amount
+    answers = {
+        client.post("/signup", data={"csrf_token": token, "email": f"s{n}@x.org"}).status_code for n in range(flood)
+    }
+    assert answers == {200}  # incomplete forms: each one is refused, and counted
+    refused = client.post("/signup", data={"csrf_token": token, "email": "last@x.org"})
+    assert refused.status_code == 429
+    assert "You have tried this too often" in refused.get_data(as_text=True)
+    # A whole, valid sign-up from that address now waits too, and nothing is stored or sent.
+    assert _sign_up(app, "real@example.org").status_code == 429
+    assert db.exec(select(User)).all() == []
+    assert outbox() == []
 
 
 def test_reset_requests_per_account_are_limited(client, outbox, participant):

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
-from workshops.auth.forms import EMAIL_MAX
+from workshops.auth.emails import EmailRefused, account_email
 from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import password_problem
 from workshops.calls.cli import export_call_command, export_report_command
@@ -50,11 +50,13 @@ def init_db_command() -> None:
 def create_user_command(
     email: str, name: str, role: str, organisation: str, organisation_type: str, country: str, password_stdin: bool
 ) -> None:
-    """Create a confirmed account; exit 1 with a message if the e-mail exists."""
+    """Create a confirmed account; exit 1 with a message if the e-mail exists or the sign-up form would refuse it."""
     from workshops.auth import services
 
-    if "@" not in email or len(email) > EMAIL_MAX:
-        raise click.ClickException(f"{email!r} is not an e-mail address.")
+    try:  # before the password prompt, so that nobody types a password for nothing
+        email = account_email(email)
+    except EmailRefused as refusal:
+        raise click.ClickException(f"{email!r} cannot be an account's e-mail address. {refusal}") from refusal
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -90,7 +90,7 @@ def _rate_limited(error: RateLimitExceeded):
     wait = max(1, ceil((limit.reset_at - time.time()) / 60)) if limit else None
     if request.endpoint == "auth.login":
         audit.record(AuditAction.login_throttled, detail=str(error.limit.limit))
-    message = "You have tried this too often. "
+    message = (error.description if error.limit.error_message else "You have tried this too often.") + " "
     message += f"Please try again in {wait} minute{'s' if wait != 1 else ''}." if wait else "Please wait a little."
     response, status = _render(429, message)
     return response, status, {"Retry-After": str(wait * 60 if wait else 60)}

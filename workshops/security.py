@@ -33,8 +33,21 @@ HSTS = "max-age=31536000; includeSubDomains"
 #: Limits, as Flask-Limiter strings. Only failed log-ins count against the log-in limits.
 LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
 LOGIN_FAILURES_PER_ADDRESS = "50 per 15 minutes"
-SIGNUP_PER_ADDRESS = "10 per hour"
-MAIL_REQUESTS_PER_ADDRESS = "10 per hour"
+#: Sign-ups from one client address, every form sent counted before any work is done. A venue's
+#: wifi is one address: a room of 300 people signing up in a workshop's first hour, some sending
+#: the form two or three times (a refused password, a forgotten field), stays below it; a script
+#: creating accounts or mailing strangers is stopped at it.
+SIGNUP_PER_ADDRESS = "1000 per hour"
+#: Sign-ups of one e-mail address that went through, each of which sent that mailbox an e-mail
+#: (a confirmation link, or "you already have an account"); forms refused for a typo do not count.
+SIGNUP_PER_ACCOUNT = "3 per hour"
+SIGNUP_PER_ACCOUNT_MESSAGE = (
+    "This e-mail address has been signed up several times in the last hour, and each time we sent it "
+    "an e-mail: look for them in its inbox and spam folder."
+)
+#: Reset and confirmation links asked for from one client address: a venue's wifi again, where
+#: a few dozen people may ask in an hour; each account has its own, lower limit.
+MAIL_REQUESTS_PER_ADDRESS = "100 per hour"
 MAIL_REQUESTS_PER_ACCOUNT = "5 per hour"
 #: Similar-need look-ups as someone types (the form asks after a pause in typing, not at each key).
 SIMILAR_PER_ACCOUNT = "120 per minute"
@@ -66,11 +79,6 @@ def init_app(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers.setdefault("Vary", "Cookie")
         return response
-
-
-def form_email() -> str:
-    """Rate-limit key: the e-mail address a form names, normalised, so each account has its own count."""
-    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 def account_key() -> str:

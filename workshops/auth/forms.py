@@ -4,26 +4,35 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from workshops.auth.emails import EXAMPLE, could_be_account_email, email_problem
+from workshops.auth.emails import MAX_LENGTH as EMAIL_MAX
 from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import MAX_LENGTH, password_problem
 from workshops.countries import country_choices
 from workshops.db import max_length
 from workshops.forms import LongSelect, options
 
-EMAIL_MAX = max_length(User, "email")
+
+def new_account_email(form, field) -> None:
+    """Validator: an address a new account may have (``workshops.auth.emails``, as on the command line)."""
+    problem = email_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
 
 
-def _email_field(label: str = "Email") -> EmailField:
+def existing_account_email(form, field) -> None:
+    """Validator: an address some account may hold, older ones included, so no owner is refused at log-in."""
+    if not could_be_account_email(field.data or ""):
+        raise ValidationError(EXAMPLE)
+
+
+def _email_field(rule, label: str = "Email") -> EmailField:
     return EmailField(
         label,
-        validators=[
-            DataRequired("Enter your e-mail address."),
-            Length(max=EMAIL_MAX),
-            Email("Enter an e-mail address like name@example.org."),
-        ],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
+        validators=[DataRequired("Enter your e-mail address."), rule],
+        render_kw={"autocomplete": "email", "spellcheck": "false", "maxlength": EMAIL_MAX},
     )
 
 
@@ -85,7 +94,7 @@ class ProfileFields(FlaskForm):
 class SignupForm(ProfileFields):
     """Sign up: the person's details, e-mail and a password."""
 
-    email = _email_field()
+    email = _email_field(new_account_email)
     password = _new_password_field("Password")
     next = HiddenField()
 
@@ -105,7 +114,7 @@ class ProfileForm(ProfileFields):
 class LoginForm(FlaskForm):
     """Log in with e-mail and password."""
 
-    email = _email_field()
+    email = _email_field(existing_account_email)
     password = PasswordField(
         "Password",
         validators=[InputRequired("Enter your password."), Length(max=MAX_LENGTH)],
@@ -118,7 +127,7 @@ class LoginForm(FlaskForm):
 class EmailOnlyForm(FlaskForm):
     """Ask for a link by e-mail: a password reset or a new confirmation link."""
 
-    email = _email_field()
+    email = _email_field(existing_account_email)
     next = HiddenField()
 
 

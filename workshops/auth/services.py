@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshops.audit import services as audit
 from workshops.audit.models import AuditAction
 from workshops.auth import tokens
+from workshops.auth.emails import EmailRefused, account_email, lookup_emails
 from workshops.auth.models import Role, User
 from workshops.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 from workshops.mail import send_mail
@@ -25,14 +26,19 @@ class AccountError(Exception):
     """An operation was refused; the message is meant for the person."""
 
 
-def normalise_email(email: str) -> str:
-    """Lower-case and trim an address, so that one address is one account whatever its case."""
-    return email.strip().lower()
-
-
 def find_user_by_email(session: Session, email: str) -> User | None:
-    """Return the account with this address, if any."""
-    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+    """Return the account with this address, if any, in whichever stored form it has."""
+    forms = lookup_emails(email)
+    found = session.exec(select(User).where(col(User.email).in_(forms))).all()
+    return min(found, key=lambda user: forms.index(user.email), default=None)
+
+
+def _new_account_email(email: str) -> str:
+    """The stored form of a new account's address; ``AccountError`` when no account may have it."""
+    try:
+        return account_email(email)
+    except EmailRefused as refusal:
+        raise AccountError(str(refusal)) from refusal
 
 
 @dataclass(frozen=True)
@@ -50,14 +56,16 @@ def sign_up(*, session: Session, email: str, password: str, profile: Profile, ne
     """Create an unconfirmed account and send its confirmation link.
 
     An address that already has an account gets a "you already have an account" message instead;
-    the caller answers the same either way, so that sign-up reveals nothing.
+    the caller answers the same either way, so that sign-up reveals nothing. Raises
+    ``AccountError`` for an address no account may have (the form refuses it first).
     """
+    address = _new_account_email(email)
     existing = find_user_by_email(session, email)
     if existing is not None:
         hash_password(password)  # same work as a new account, so that timing tells nothing either
         _send_existing_account_mail(existing)
         return
-    user = User(email=normalise_email(email), password_hash=hash_password(password), **vars(profile))
+    user = User(email=address, password_hash=hash_password(password), **vars(profile))
     session.add(user)
     try:
         session.commit()
@@ -223,11 +231,15 @@ def set_role(*, session: Session, user: User, role: Role, by: User) -> None:
 def create_user(
     *, session: Session, email: str, password: str, profile: Profile, role: Role = Role.participant
 ) -> User:
-    """Create a confirmed account (command line, demo data). Raises ``AccountError`` if it exists."""
+    """Create a confirmed account (command line, demo data).
+
+    Raises ``AccountError`` if the address has an account already, or if no account may have it.
+    """
+    address = _new_account_email(email)
     if find_user_by_email(session, email) is not None:
-        raise AccountError(f"An account with the e-mail {normalise_email(email)} already exists.")
+        raise AccountError(f"An account with the e-mail {address} already exists.")
     user = User(
-        email=normalise_email(email),
+        email=address,
         password_hash=hash_password(password),
         role=role.value,
         confirmed_at=utcnow(),

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from workshops import security
 from workshops.auth import bp, services, tokens
+from workshops.auth.emails import lookup_email
 from workshops.auth.forms import (
     ChangePasswordForm,
     EmailOnlyForm,
@@ -28,6 +29,16 @@ def _cluster_choices() -> list[tuple[int, str]]:
     return [(c.id, c.name) for c in programme_queries.clusters(get_session())]
 
 
+def _typed_account() -> str:
+    """Rate-limit key: the account a form's e-mail names, in its stored form, so each has its own count."""
+    return "email:" + lookup_email(request.form.get("email") or "")[:254]
+
+
+def _mailed(response) -> bool:
+    """A sign-up that went through, and so sent an e-mail, is answered by a redirect."""
+    return response.status_code == 302
+
+
 def _profile_from(form) -> services.Profile:
     return services.Profile(
         name=form.name.data.strip(),
@@ -47,6 +58,13 @@ def _start_session(user: User, *, remember: bool = False) -> None:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(security.SIGNUP_PER_ADDRESS, methods=["POST"])
+@limiter.limit(
+    security.SIGNUP_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=_typed_account,
+    deduct_when=_mailed,
+    error_message=security.SIGNUP_PER_ACCOUNT_MESSAGE,
+)
 def signup():
     """Create an account; always answers "check your e-mail"."""
     if current_user.is_authenticated:
@@ -62,7 +80,7 @@ def signup():
             profile=_profile_from(form),
             next_path=safe_next(form.next.data),
         )
-        session["check_email"] = services.normalise_email(form.email.data)
+        session["check_email"] = lookup_email(form.email.data)
         return redirect(url_for("auth.check_email"))
     return render_template("auth/signup.html", form=form)
 
@@ -75,7 +93,7 @@ def check_email():
 
 @bp.route("/signup/resend", methods=["GET", "POST"])
 @limiter.limit(security.MAIL_REQUESTS_PER_ADDRESS, methods=["POST"])
-@limiter.limit(security.MAIL_REQUESTS_PER_ACCOUNT, methods=["POST"], key_func=security.form_email)
+@limiter.limit(security.MAIL_REQUESTS_PER_ACCOUNT, methods=["POST"], key_func=_typed_account)
 def resend_confirmation():
     """Send a new confirmation link to an unconfirmed account."""
     form = EmailOnlyForm()
@@ -83,7 +101,7 @@ def resend_confirmation():
         user = services.find_user_by_email(get_session(), form.email.data)
         if user is not None and user.confirmed_at is None:
             services.send_confirmation(user, next_path=safe_next(form.next.data))
-        session["check_email"] = services.normalise_email(form.email.data)
+        session["check_email"] = lookup_email(form.email.data)
         return redirect(url_for("auth.check_email"))
     return render_template("auth/resend.html", form=form)
 
@@ -118,7 +136,7 @@ def confirm(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@security.password_attempts_limited(security.form_email)
+@security.password_attempts_limited(_typed_account)
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
@@ -153,13 +171,13 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(security.MAIL_REQUESTS_PER_ADDRESS, methods=["POST"])
-@limiter.limit(security.MAIL_REQUESTS_PER_ACCOUNT, methods=["POST"], key_func=security.form_email)
+@limiter.limit(security.MAIL_REQUESTS_PER_ACCOUNT, methods=["POST"], key_func=_typed_account)
 def forgot_password():
     """Ask for a password-reset link; answers the same whether the address exists."""
     form = EmailOnlyForm()
     if form.validate_on_submit():
         services.request_password_reset(session=get_session(), email=form.email.data)
-        return render_template("auth/reset_sent.html", email=services.normalise_email(form.email.data))
+        return render_template("auth/reset_sent.html", email=lookup_email(form.email.data))
     return render_template("auth/forgot_password.html", form=form)
 
 
