@@ -14,7 +14,7 @@ from workshops.auth.models import OrganisationType, Role
 from workshops.calls.demo import seed_call
 from workshops.events.demo import seed_workshops
 from workshops.needs.demo import seed_needs
-from workshops.programme.models import Cluster, Domain
+from workshops.programme.models import Cluster, Domain, ProgrammeSettings
 from workshops.usecases.demo import seed_use_cases
 
 CLUSTERS = [
@@ -82,6 +82,8 @@ def seed_demo(*, session: Session) -> str:
         if slug not in existing_domains:
             session.add(Domain(name=name, slug=slug, position=position, description=description))
             added["domains"] += 1
+    if session.get(ProgrammeSettings, 1) is None:  # most clusters keep Central European Time
+        session.add(ProgrammeSettings(id=1, timezone="Europe/Brussels"))
     session.commit()
 
     home_cluster = {"Safe Cluster": "Safe", "Hague Security Delta": "HSD"}

@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlmodel import Session, select
 from wtforms import DateTimeLocalField, SelectChoice, ValidationError
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import Select, html_params
 
-from workshops.timeutil import timezone_choices, to_local, to_utc
+from workshops.timeutil import default_timezone, timezone_choices, to_local, to_utc
 
 
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -54,14 +54,20 @@ def strip(value: str | None) -> str:
     return (value or "").strip()
 
 
+def at_most(limit: int) -> Length:
+    """A length limit that says what to do; the form macro adds by how much a text is over it."""
+    return Length(max=limit, message=f"Use at most {limit:,} characters.")
+
+
 class PostForm(FlaskForm):
     """No fields: gives a POST button its CSRF token (log-out, confirm, download)."""
 
 
 # --- Times typed in a place's zone ------------------------------------------------------------------
 
-#: The zone a new workshop or call starts with.
-DEFAULT_TIMEZONE = "Europe/Brussels"
+#: The zone a new workshop or call starts with: the programme's default (``timeutil.default_timezone``),
+#: asked for each new form, since WTForms calls a callable ``default``.
+DEFAULT_TIMEZONE = default_timezone
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 #: Browsers send ``2021-11-16T09:30``; some add seconds.
 DATETIME_FORMATS = [DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]

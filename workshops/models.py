@@ -18,7 +18,7 @@ from workshops.events.models import (
 )
 from workshops.needs.models import Need, Vote
 from workshops.privacy.models import Consent, PrivacyNotice
-from workshops.programme.models import Cluster, Domain
+from workshops.programme.models import Cluster, Domain, ProgrammeSettings
 from workshops.usecases.models import UseCase, UseCaseComment, UseCaseNeed, UseCaseRevision, UseCaseTemplate
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Need",
     "OpenCall",
     "PrivacyNotice",
+    "ProgrammeSettings",
     "Registration",
     "TestBed",
     "UseCase",

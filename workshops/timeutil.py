@@ -1,5 +1,6 @@
 """Time helpers: everything stored is UTC."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -30,6 +31,29 @@ def zone_abbreviation(moment: datetime, zone: ZoneInfo | str) -> str:
     """The short name of the zone at that moment, e.g. ``CET`` or ``CEST``."""
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     return moment.astimezone(zone).strftime("%Z")
+
+
+#: Where ``app.extensions`` keeps the function that reads the programme's default zone (``None`` if unset).
+PROGRAMME_TIMEZONE = "workshops.programme_timezone"
+
+
+def set_programme_timezone(app, read: Callable[[], str | None]) -> None:
+    """Tell ``default_timezone`` how to read the zone organisers chose for the programme.
+
+    The programme's settings live a floor above this module (``workshops.programme``), so that
+    package hands its reader over when the application starts, instead of being imported here.
+    """
+    app.extensions[PROGRAMME_TIMEZONE] = read
+
+
+def default_timezone() -> str:
+    """The zone a new workshop or call starts with: the programme's choice, else ``TIMEZONE``.
+
+    A callable, so that a form field's ``default=default_timezone`` asks anew for every form.
+    """
+    read = current_app.extensions.get(PROGRAMME_TIMEZONE)
+    chosen = read() if read else None
+    return chosen if chosen in timezone_choices() else current_app.config["TIMEZONE"]
 
 
 @cache

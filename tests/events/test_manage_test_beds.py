@@ -51,10 +51,10 @@ def test_editing_a_test_bed(organiser_client, db, domain):
     [
         ({"name": "", "domain_id": "D"}, "Enter the test bed&#39;s name."),
         ({"name": "Taken", "domain_id": "D"}, "Another test bed has this name."),
-        ({"name": "x" * 161, "domain_id": "D"}, "Field cannot be longer than 160 characters."),
+        ({"name": "x" * 161, "domain_id": "D"}, "Use at most 160 characters."),
         ({"name": "New", "domain_id": ""}, "Choose a domain."),
         ({"name": "New", "domain_id": "999999"}, "Not a valid choice."),
-        ({"name": "New", "domain_id": "D", "description": "x" * 20_001}, "Field cannot be longer than 20000"),
+        ({"name": "New", "domain_id": "D", "description": "x" * 20_001}, "Use at most 20,000"),
     ],
 )
 def test_bad_input_is_refused(organiser_client, db, domain, data, message):

@@ -41,7 +41,7 @@ def test_editing_a_cluster(organiser_client, db):
     [
         ({"name": ""}, "Enter the cluster&#39;s name."),
         ({"name": "Taken"}, "Another cluster has this name."),
-        ({"short_name": "x" * 41}, "Field cannot be longer than 40 characters."),
+        ({"short_name": "x" * 41}, "Use at most 40 characters."),
         ({"country": "XX"}, "Not a valid choice."),
         ({"website": "javascript:alert(1)"}, "Enter a full web address"),
     ],
@@ -86,7 +86,7 @@ def test_editing_a_domain(organiser_client, db):
         ({"slug": "Not A Slug"}, "Use lowercase letters, digits and single hyphens only"),
         ({"position": "-1"}, "Enter a number from 0 to 1000."),
         ({"position": ""}, "Enter the position"),
-        ({"description": "x" * 2001}, "Field cannot be longer than 2000 characters."),
+        ({"description": "x" * 2001}, "Use at most 2,000 characters."),
     ],
 )
 def test_bad_domain_input_is_refused(organiser_client, db, changes, message):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workshops.db import max_length
 from workshops.events.models import AttendanceMode, Breakout, Registration, Workshop
-from workshops.forms import options, strip
+from workshops.events.registration.rules import ON_SITE_ONLY
+from workshops.forms import at_most, options, strip
 from workshops.timeutil import local
 
 
@@ -68,21 +69,53 @@ class BreakoutChoice(FlaskForm):
                     raise ValidationError(f"“{first.title}” and “{second.title}” take place at the same time.")
 
 
-class RegisterForm(BreakoutChoice):
+def _only_on_site(form, field) -> None:
+    """Skip checking an on-site-only answer when the person attends online: it is not kept."""
+    if form.mode.data != AttendanceMode.on_site:
+        raise StopValidation()
+
+
+def dietary_field() -> StringField:
+    """Dietary requirements: asked only of people attending on site (see ``rules.ON_SITE_ONLY``)."""
+    return StringField(
+        "Dietary requirements",
+        validators=[_only_on_site, at_most(max_length(Registration, "dietary"))],
+        filters=[strip],
+        description="Only if you attend on site: for lunch and breaks. Only the organisers see this.",
+    )
+
+
+class OnSiteOnly:
+    """For a form with a ``mode`` choice whose on-site-only fields (``rules.ON_SITE_ONLY``) follow it.
+
+    The template shows those fields with ``data-shown-when="mode=on_site"``: the page's script hides
+    them while online is chosen; without the script they stay visible, and are neither checked nor
+    kept for online attendance. A workshop that cannot be attended on site does not ask them at all.
+    """
+
+    def _drop_on_site_only(self, workshop: Workshop, *, asked: bool = True) -> None:
+        if not asked or AttendanceMode.on_site not in workshop.modes:
+            for name in ON_SITE_ONLY:
+                delattr(self, name)
+
+    def on_site_answers(self) -> dict[str, str]:
+        """What the on-site-only fields hold; the service keeps them only for on-site attendance."""
+        return {name: self[name].data or "" for name in ON_SITE_ONLY if name in self}
+
+
+class RegisterForm(OnSiteOnly, BreakoutChoice):
     """Register for a workshop: attendance mode, breakouts, requirements and consents."""
 
     mode = RadioField("How will you attend?", validators=[DataRequired("Choose how you will attend.")])
-    dietary = StringField(
-        "Dietary requirements",
-        validators=[Length(max=max_length(Registration, "dietary"))],
-        filters=[strip],
-        description="For lunch and breaks on site. Only the organisers see this.",
-    )
+    dietary = dietary_field()
+    #: Asked whichever way people attend: step-free access or a hearing loop on site, captions, a
+    #: sign-language interpreter or slides sent beforehand online.
     accessibility = StringField(
         "Accessibility requirements",
-        validators=[Length(max=max_length(Registration, "accessibility"))],
+        validators=[at_most(max_length(Registration, "accessibility"))],
         filters=[strip],
-        description="Anything that helps you take part. Only the organisers see this.",
+        description="Anything that helps you take part, on site or online (step-free access, captions, "
+        "a sign-language interpreter…). Only the organisers see this.",
     )
     consent_processing = BooleanField(
         "I agree that the organisers process my personal data as the privacy notice describes.",
@@ -112,17 +145,20 @@ class RegisterForm(BreakoutChoice):
         self.mode.choices = options((m.value, m.label) for m in workshop.modes)
         if len(workshop.modes) == 1 and not self.mode.data:
             self.mode.data = workshop.modes[0].value
+        self._drop_on_site_only(workshop)
 
 
-class ModeForm(FlaskForm):
-    """Switch between on-site and online attendance."""
+class ModeForm(OnSiteOnly, FlaskForm):
+    """Switch between on-site and online attendance, with what the venue needs to know when on site."""
 
     mode = RadioField("How will you attend?", validators=[DataRequired("Choose how you will attend.")])
+    dietary = dietary_field()
 
-    def __init__(self, *args, workshop: Workshop, **kwargs):
-        """Offer the workshop's modes."""
+    def __init__(self, *args, workshop: Workshop, current_mode: str, **kwargs):
+        """Offer the workshop's modes; ask what the venue needs only of someone not yet on site."""
         super().__init__(*args, **kwargs)
         self.mode.choices = options((m.value, m.label) for m in workshop.modes)
+        self._drop_on_site_only(workshop, asked=current_mode != AttendanceMode.on_site)
 
 
 def mode_label(mode: str) -> str:

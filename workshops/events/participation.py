@@ -32,9 +32,9 @@ def change_breakouts(*, session: Session, registration: Registration, breakout_i
     return outcome
 
 
-def switch_mode(*, session: Session, registration: Registration, mode: str) -> reg.Outcome:
+def switch_mode(*, session: Session, registration: Registration, mode: str, dietary: str = "") -> reg.Outcome:
     """Attend the other way (on site or online); the person gets the updated calendar file."""
-    outcome = reg.switch_mode(session=session, registration=registration, mode=mode)
+    outcome = reg.switch_mode(session=session, registration=registration, mode=mode, dietary=dietary)
     notifications.updated(outcome)
     return outcome
 

@@ -73,7 +73,7 @@ def register(slug: str):
         choices = reg.Choices(
             mode=form.mode.data,
             breakout_ids=tuple(form.breakouts.data or ()),
-            dietary=form.dietary.data,
+            dietary=form.on_site_answers().get("dietary", ""),
             accessibility=form.accessibility.data,
             consent_listing=form.consent_listing.data,
             consent_updates=form.consent_updates.data,
@@ -141,7 +141,9 @@ def _registration_page(registration, *, form=None, mode_form=None, status=200):
         held=_held(registration),
         data={"breakouts": [seat.breakout_id for seat in registration.seats]},
     )
-    mode_form = mode_form or ModeForm(formdata=None, workshop=workshop, data={"mode": registration.mode})
+    mode_form = mode_form or ModeForm(
+        formdata=None, workshop=workshop, current_mode=registration.mode, data={"mode": registration.mode}
+    )
     return (
         render_template(
             "events/registration.html",
@@ -181,11 +183,16 @@ def _apply(change, registration, *, done: str):
 def switch_mode(registration_id: int):
     """Attend on site instead of online, or the other way round."""
     registration = own_registration_or_404(registration_id)
-    form = ModeForm(workshop=registration.workshop)
+    form = ModeForm(workshop=registration.workshop, current_mode=registration.mode)
     if not form.validate_on_submit():
         return _registration_page(registration, mode_form=form)
     return _apply(
-        lambda: participation.switch_mode(session=get_session(), registration=registration, mode=form.mode.data),
+        lambda: participation.switch_mode(
+            session=get_session(),
+            registration=registration,
+            mode=form.mode.data,
+            dietary=form.on_site_answers().get("dietary", ""),
+        ),
         registration,
         done="Your attendance mode is changed. An updated calendar file is on its way.",
     )

@@ -1,4 +1,4 @@
-"""Forms of the organisers' screens for clusters and domains."""
+"""Forms of the organisers' screens for clusters, domains and the programme's settings."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from urllib.parse import urlsplit
 from flask_wtf import FlaskForm
 from sqlmodel import Session, SQLModel, select
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from workshops.countries import country_choices
 from workshops.db import max_length
-from workshops.forms import SLUG_PATTERN, LongSelect, options
+from workshops.forms import SLUG_PATTERN, LongSelect, at_most, options
 from workshops.programme.models import Cluster, Domain
+from workshops.timeutil import timezone_choices
 
 
 def _strip(value):
@@ -22,7 +23,7 @@ def _strip(value):
 def _text(model: type[SQLModel], name: str, label: str, *, required: str | None = None, **kwargs) -> StringField:
     limit = max_length(model, name)
     validators = [DataRequired(required)] if required else []
-    validators.append(Length(max=limit))
+    validators.append(at_most(limit))
     return StringField(label, validators=validators, filters=[_strip], render_kw={"maxlength": limit}, **kwargs)
 
 
@@ -94,7 +95,7 @@ class DomainForm(FlaskForm):
     )
     description = TextAreaField(
         "Description",
-        validators=[Length(max=max_length(Domain, "description"))],
+        validators=[at_most(max_length(Domain, "description"))],
         filters=[_strip],
         description="One or two sentences on what the domain covers.",
         render_kw={"rows": 4, "maxlength": max_length(Domain, "description")},
@@ -126,3 +127,34 @@ class DomainForm(FlaskForm):
             "position": self.position.data,
             "description": self.description.data or "",
         }
+
+
+class ProgrammeSettingsForm(FlaskForm):
+    """The programme's settings: the time zone new workshops and calls start with."""
+
+    timezone = SelectField(
+        "Default time zone",
+        # Checked below, with a message that says what to do instead of WTForms' "Not a valid choice".
+        validate_choice=False,
+        filters=[_strip],
+        description="New workshops and calls start in this zone; each can still be given its own.",
+        widget=LongSelect(),
+    )
+
+    def __init__(self, *args, fallback: str, **kwargs):
+        """``fallback`` is the configured zone, used while none is chosen here."""
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = options(
+            [("", f"None chosen: the server's zone, {fallback}"), *((zone, zone) for zone in timezone_choices())]
+        )
+
+    def validate_timezone(self, field) -> None:
+        """One of the IANA zones offered, or none."""
+        if field.data and field.data not in timezone_choices():
+            raise ValidationError(
+                f"“{field.data[:64]}” is not a time zone: choose one from the list, e.g. Europe/Vilnius."
+            )
+
+    def values(self) -> dict:
+        """What to store."""
+        return {"timezone": self.timezone.data or ""}

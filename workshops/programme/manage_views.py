@@ -1,14 +1,14 @@
-"""Organiser pages for clusters and domains: list, create, edit."""
+"""Organiser pages for clusters and domains (list, create, edit) and the programme's settings."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.programme import bp, queries, services
-from workshops.programme.forms import ClusterForm, DomainForm
+from workshops.programme.forms import ClusterForm, DomainForm, ProgrammeSettingsForm
 from workshops.programme.models import Cluster, Domain
 
 
@@ -88,3 +88,17 @@ def _save_domain(form: DomainForm, domain: Domain | None):
         return None
     flash(f"Saved the domain “{domain.name}”.", "success")
     return redirect(url_for("programme.manage_domains"))
+
+
+@bp.route("/manage/programme", methods=["GET", "POST"])
+@role_required(Role.organiser)
+def manage_settings():
+    """The programme's settings: the time zone new workshops and calls start with."""
+    session = get_session()
+    fallback = current_app.config["TIMEZONE"]
+    form = ProgrammeSettingsForm(obj=queries.settings(session), fallback=fallback)
+    if form.validate_on_submit():
+        settings = services.save_settings(session=session, values=form.values())
+        flash(f"Saved: new workshops and calls start in {settings.timezone or fallback}.", "success")
+        return redirect(url_for("programme.manage_settings"))
+    return render_template("programme/manage/settings.html", form=form)

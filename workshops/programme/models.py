@@ -1,6 +1,12 @@
-"""The programme's fixed structure: the clusters that host workshops and the domains of the call."""
+"""The programme's fixed structure: the clusters that host workshops, the domains of the call, its settings."""
 
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
+
+from workshops.db import utc_field
+from workshops.timeutil import utcnow
 
 
 class ClusterBase(SQLModel):
@@ -34,3 +40,15 @@ class Domain(DomainBase, table=True):
     """A broad area of the programme; test beds, needs and use cases belong to one."""
 
     id: int | None = Field(default=None, primary_key=True)
+
+
+class ProgrammeSettings(SQLModel, table=True):
+    """The organisers' choices for the whole programme: one row (id 1), absent until first saved."""
+
+    __tablename__ = "programme_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    #: IANA zone new workshops and calls start with; empty: the configured ``TIMEZONE``.
+    timezone: str = Field(default="", max_length=64)
+    updated_at: datetime = utc_field(nullable=False, default_factory=utcnow)

@@ -1,11 +1,11 @@
-"""The programme's clusters and domains, in the order every list and choice shows them."""
+"""The programme's clusters and domains, in the order every list and choice shows them, and its settings."""
 
 from __future__ import annotations
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from workshops.programme.models import Cluster, Domain
+from workshops.programme.models import Cluster, Domain, ProgrammeSettings
 
 
 def clusters(session: Session) -> list[Cluster]:
@@ -26,3 +26,13 @@ def next_domain_position(session: Session) -> int:
 def domain_names(session: Session, ids: set[int]) -> dict[int, str]:
     """The names of the domains with these ids."""
     return dict(session.exec(select(Domain.id, Domain.name).where(col(Domain.id).in_(ids))).all())
+
+
+def settings(session: Session) -> ProgrammeSettings:
+    """The programme's settings: the stored row, or the defaults before organisers first save them."""
+    return session.get(ProgrammeSettings, 1) or ProgrammeSettings()
+
+
+def programme_timezone(session: Session) -> str | None:
+    """The zone organisers chose for new workshops and calls, or ``None`` when they chose none."""
+    return settings(session).timezone or None

@@ -1,4 +1,4 @@
-"""Setting up the programme's structure: clusters and domains."""
+"""Setting up the programme: its clusters, its domains and its settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from workshops.db import write_transaction
-from workshops.programme.models import Cluster, Domain
+from workshops.programme.models import Cluster, Domain, ProgrammeSettings
+from workshops.timeutil import utcnow
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -36,3 +37,21 @@ def save_cluster(*, session: Session, cluster: Cluster | None, values: dict) -> 
 def save_domain(*, session: Session, domain: Domain | None, values: dict) -> Domain:
     """Create a domain (``domain`` is ``None``) or change one."""
     return _save(session, domain or Domain(**values), values, "Another domain has this name or short name.")
+
+
+def save_settings(*, session: Session, values: dict) -> ProgrammeSettings:
+    """Store the programme's settings in their one row, created on first save."""
+    try:
+        return _store_settings(session, values)
+    except IntegrityError:  # another organiser created the row at the same moment: change theirs
+        return _store_settings(session, values)
+
+
+def _store_settings(session: Session, values: dict) -> ProgrammeSettings:
+    with write_transaction(session):
+        settings = session.get(ProgrammeSettings, 1, populate_existing=True) or ProgrammeSettings(id=1)
+        for name, value in values.items():
+            setattr(settings, name, value)
+        settings.updated_at = utcnow()
+        session.add(settings)
+    return settings

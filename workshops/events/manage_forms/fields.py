@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from workshops.db import max_length
+from workshops.forms import at_most
 
 #: A capacity beyond this is a typing mistake (and would overflow PostgreSQL's integer).
 MAX_CAPACITY = 100_000
@@ -37,7 +38,7 @@ def capacity_field(label: str, description: str) -> IntegerField:
 def text_field(model, name: str, label: str, *, required: str | None = None, **kwargs) -> StringField:
     """A one-line text as long as the column ``model.name`` holds; ``required`` is the message when empty."""
     validators = [DataRequired(required)] if required else []
-    validators.append(Length(max=max_length(model, name)))
+    validators.append(at_most(max_length(model, name)))
     return StringField(label, validators=validators, render_kw={"maxlength": max_length(model, name)}, **kwargs)
 
 
@@ -46,7 +47,7 @@ def description_field(model, description: str) -> TextAreaField:
     limit = max_length(model, "description")
     return TextAreaField(
         "Description",
-        validators=[Length(max=limit)],
+        validators=[at_most(limit)],
         description=description,
         render_kw={"rows": 8, "maxlength": limit},
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired
 
 from workshops.db import max_length
 from workshops.events.manage_forms.fields import strip_spaces, text_field
 from workshops.events.models import WorkshopMessage
-from workshops.forms import options
+from workshops.forms import at_most, options
 
 #: The message audience that means every registrant of the workshop.
 EVERYONE = "all"
@@ -36,7 +36,7 @@ class MessageForm(FlaskForm):
     subject = text_field(WorkshopMessage, "subject", "Subject", required="Enter a subject.", filters=[strip_spaces])
     body = TextAreaField(
         "Message",
-        validators=[DataRequired("Write the message."), Length(max=max_length(WorkshopMessage, "body"))],
+        validators=[DataRequired("Write the message."), at_most(max_length(WorkshopMessage, "body"))],
         description="Plain text. Each registrant receives it by e-mail with a greeting and a link to the workshop.",
         render_kw={"rows": 10, "maxlength": max_length(WorkshopMessage, "body")},
         filters=[strip_spaces],

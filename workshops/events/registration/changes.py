@@ -28,6 +28,7 @@ from workshops.events.registration.rules import (
     RegistrationError,
     check_mode,
     chosen_breakouts,
+    keep_on_site_only,
     registration_problem,
 )
 from workshops.privacy.models import ConsentKind
@@ -71,7 +72,7 @@ def register(*, session: Session, workshop: Workshop, user: User, choices: Choic
                 workshop_id=locked.id, user_id=user.id, mode=choices.mode, state=RegistrationState.waitlisted.value
             )
         registration.mode = choices.mode
-        registration.dietary = choices.dietary
+        keep_on_site_only(registration, choices.mode, {"dietary": choices.dietary})
         registration.accessibility = choices.accessibility
         registration.consent_processing_at = now
         registration.consent_listing_at = now if choices.consent_listing else None
@@ -143,8 +144,12 @@ def change_breakouts(*, session: Session, registration: Registration, breakout_i
     return run_locked(session, registration.workshop_id, change)
 
 
-def switch_mode(*, session: Session, registration: Registration, mode: str) -> Outcome:
-    """Attend the other way (on site or online), if that way has room; the freed place is passed on."""
+def switch_mode(*, session: Session, registration: Registration, mode: str, dietary: str = "") -> Outcome:
+    """Attend the other way (on site or online), if that way has room; the freed place is passed on.
+
+    Going online empties the answers only the venue needed (``rules.ON_SITE_ONLY``); coming on site
+    stores the ``dietary`` requirements given with the switch.
+    """
 
     def change(locked: Workshop) -> Outcome:
         current = reload_registration(session, registration)
@@ -156,6 +161,7 @@ def switch_mode(*, session: Session, registration: Registration, mode: str) -> O
         if not has_room(locked.capacity(mode), confirmed_in_mode(session, locked, mode)):
             raise RegistrationError(f"{AttendanceMode(mode).label} attendance is full; your registration is unchanged.")
         current.mode = mode
+        keep_on_site_only(current, mode, {"dietary": dietary})
         current.state = RegistrationState.confirmed.value
         current.waitlist_position = None
         current.updated_at = utcnow()

@@ -1,11 +1,23 @@
-"""What a registration change must respect: the registration window, the modes, no clashes."""
+"""What a registration change must respect: the window, the modes, no clashes, the requirements kept."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workshops.events.models import Breakout, Registration, Workshop, WorkshopState
+from workshops.events.models import AttendanceMode, Breakout, Registration, Workshop, WorkshopState
 from workshops.timeutil import utcnow
+
+#: The requirements that only matter at the venue, asked and kept only for on-site attendance.
+#: Dietary requirements are for the lunch and breaks served there. Accessibility requirements are not
+#: among them: online attendance needs them too (captions, a sign-language interpreter, slides sent
+#: beforehand), so they are asked whichever way a person attends.
+ON_SITE_ONLY = ("dietary",)
+
+
+def keep_on_site_only(registration: Registration, mode: str, answers: dict[str, str]) -> None:
+    """Store the on-site-only answers as given when ``mode`` is on site; empty them for online attendance."""
+    for name in ON_SITE_ONLY:
+        setattr(registration, name, answers.get(name, "") if mode == AttendanceMode.on_site else "")
 
 
 class RegistrationError(Exception):
