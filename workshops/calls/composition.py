@@ -4,6 +4,12 @@ A challenge's number is ``D.N``: the position of its domain among the call's dom
 orders them, by default in the domains' own order), then its position within the domain. Positions
 have no gaps, so the numbers always run 1.1, 1.2, …, 2.1, …
 
+Each change reads the call again under its row's lock (``workshops.transactions``: the write lock
+on SQLite, ``FOR UPDATE`` on PostgreSQL) and is retried while the database is busy, so that two
+organisers composing at once never leave two challenges at one place. A move may say which order
+the person saw (``seen``): when the call's order changed meanwhile, nothing moves and
+``OrderChanged`` says so, rather than moving something other than what they meant.
+
 These changes record nothing and tell nobody; the organisers' pages make them through
 ``workshops.calls.services``, which adds the audit entries and the e-mails.
 """
@@ -17,16 +23,30 @@ from sqlmodel import Session, col, func, select
 
 from workshops.calls.models import CallDomain, CallState, Challenge, OpenCall
 from workshops.db import write_transaction
+from workshops.needs import disclosure
+from workshops.needs import queries as needs_queries
 from workshops.programme.models import Domain
 from workshops.timeutil import utcnow
+from workshops.transactions import lock_row, run_write
 from workshops.usecases.models import UseCase, UseCaseRevision, UseCaseState
 
 #: The use-case fields a published challenge keeps as they were.
 FROZEN = ("title", "summary", "body", "owners", "owners_may_be_named", "trl_min", "trl_max")
+ORDER_CHANGED = (
+    "Someone else changed the order of this call meanwhile, so nothing moved. "
+    "The page now shows the current order: move again from there."
+)
 
 
 class CallError(Exception):
     """A change was refused; the message is meant for the person."""
+
+
+class OrderChanged(CallError):
+    """The order a move was asked from is no longer the call's: someone changed it meanwhile."""
+
+    def __init__(self, message: str = ORDER_CHANGED) -> None:
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -107,21 +127,46 @@ def _text(challenge: Challenge, number: str, domain: Domain) -> ChallengeText:
     )
 
 
-def _refuse_unless_draft(call: OpenCall) -> None:
+def _refuse_unless_draft(call: OpenCall | None) -> OpenCall:
+    if call is None:
+        raise CallError("This call no longer exists.")
     if call.state != CallState.draft:
         raise CallError("The call is published: its challenges can no longer change.")
+    return call
+
+
+def _locked_draft(session: Session, call: OpenCall) -> OpenCall:
+    """The call read anew under its row's lock, refused unless it is still a draft."""
+    return _refuse_unless_draft(lock_row(session, OpenCall, call.id))
+
+
+def _check_seen(seen: list[int] | None, current: list[int]) -> None:
+    """Refuse a move asked from an order that is no longer the call's (``None``: nothing to compare)."""
+    if seen is not None and list(seen) != current:
+        raise OrderChanged()
 
 
 def add_challenges(session: Session, call: OpenCall, *, use_case_ids: list[int]) -> int:
-    """Add accepted use cases to a draft call, each at the end of its domain; return how many were added."""
-    with write_transaction(session):
-        current = session.get(OpenCall, call.id, populate_existing=True)
-        _refuse_unless_draft(current)
+    """Add accepted use cases to a draft call in the order given, each after the last of its domain.
+
+    The order of ``use_case_ids`` is the order the organiser chose them in: two use cases of one domain
+    become its next two challenges in that order. Returns how many were added (those already in the
+    call are left where they are).
+    """
+
+    def change() -> int:
+        current = _locked_draft(session, call)
         present = set(session.exec(select(Challenge.use_case_id).where(Challenge.call_id == call.id)))
         wanted = [i for i in dict.fromkeys(use_case_ids) if i not in present]
         use_cases = session.exec(select(UseCase).where(col(UseCase.id).in_(wanted))).all()
         by_id = {u.id: u for u in use_cases}
-        added = 0
+        last = dict(
+            session.exec(
+                select(Challenge.domain_id, func.max(Challenge.position))
+                .where(Challenge.call_id == call.id)
+                .group_by(Challenge.domain_id)
+            ).all()
+        )
         for use_case_id in wanted:
             use_case = by_id.get(use_case_id)
             if use_case is None or use_case.deleted_at is not None:
@@ -130,26 +175,23 @@ def add_challenges(session: Session, call: OpenCall, *, use_case_ids: list[int])
                 raise CallError(f"“{use_case.title}” is not accepted: only accepted use cases become challenges.")
             if use_case.domain_id is None:
                 raise CallError(f"“{use_case.title}” has no domain: give it one first.")
-            last = session.exec(
-                select(func.max(Challenge.position)).where(
-                    Challenge.call_id == call.id, Challenge.domain_id == use_case.domain_id
-                )
-            ).one()
+            position = last.get(use_case.domain_id, 0) + 1
+            last[use_case.domain_id] = position
             session.add(
-                Challenge(
-                    call_id=call.id, use_case_id=use_case.id, domain_id=use_case.domain_id, position=(last or 0) + 1
-                )
+                Challenge(call_id=call.id, use_case_id=use_case.id, domain_id=use_case.domain_id, position=position)
             )
-            session.flush()
-            added += 1
+        session.flush()
         current.updated_at = utcnow()
-        return added
+        return len(wanted)
+
+    return run_write(session, change, fresh=True)
 
 
 def remove_challenge(session: Session, call: OpenCall, *, challenge_id: int) -> None:
     """Take a challenge out of a draft call; the others of its domain close the gap."""
-    with write_transaction(session):
-        _refuse_unless_draft(session.get(OpenCall, call.id, populate_existing=True))
+
+    def change() -> None:
+        _locked_draft(session, call)
         challenge = _challenge(session, call, challenge_id)
         siblings = _siblings(session, challenge)
         session.delete(challenge)
@@ -157,39 +199,63 @@ def remove_challenge(session: Session, call: OpenCall, *, challenge_id: int) -> 
         for position, sibling in enumerate((s for s in siblings if s.id != challenge.id), start=1):
             sibling.position = position
 
+    run_write(session, change, fresh=True)
 
-def move_challenge(session: Session, call: OpenCall, *, challenge_id: int, step: int) -> None:
-    """Move a challenge up (-1) or down (+1) within its domain; at either end nothing moves."""
-    with write_transaction(session):
-        _refuse_unless_draft(session.get(OpenCall, call.id, populate_existing=True))
+
+def move_challenge(
+    session: Session, call: OpenCall, *, challenge_id: int, step: int, seen: list[int] | None = None
+) -> bool:
+    """Move a challenge up (-1) or down (+1) within its domain; return whether it moved (not at either end).
+
+    ``seen`` is its domain's challenge ids in the order the person saw them; ``OrderChanged`` when
+    that is no longer the order.
+    """
+
+    def change() -> bool:
+        _locked_draft(session, call)
         challenge = _challenge(session, call, challenge_id)
         siblings = _siblings(session, challenge)
+        _check_seen(seen, [s.id for s in siblings])
         index = next(i for i, s in enumerate(siblings) if s.id == challenge.id)
         other = index + step
-        if 0 <= other < len(siblings):
-            siblings[index], siblings[other] = siblings[other], siblings[index]
-            for position, sibling in enumerate(siblings, start=1):
-                sibling.position = position
+        if not 0 <= other < len(siblings):
+            return False
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+        for position, sibling in enumerate(siblings, start=1):
+            sibling.position = position
+        return True
+
+    return run_write(session, change, fresh=True)
 
 
-def move_domain(session: Session, call: OpenCall, *, domain_id: int, step: int) -> None:
-    """Move a domain up (-1) or down (+1) among the call's domains."""
-    with write_transaction(session):
-        _refuse_unless_draft(session.get(OpenCall, call.id, populate_existing=True))
+def move_domain(session: Session, call: OpenCall, *, domain_id: int, step: int, seen: list[int] | None = None) -> bool:
+    """Move a domain up (-1) or down (+1) among the call's domains; return whether it moved.
+
+    ``seen`` is the call's domain ids in the order the person saw them; ``OrderChanged`` when that is
+    no longer the order.
+    """
+
+    def change() -> bool:
+        _locked_draft(session, call)
         used = set(session.exec(select(Challenge.domain_id).where(Challenge.call_id == call.id)))
         order = [d.id for d in _domain_order(session, call, used)]
         if domain_id not in order:
             raise CallError("That domain has no challenge in this call.")
+        _check_seen(seen, order)
         index = order.index(domain_id)
         other = index + step
-        if 0 <= other < len(order):
-            order[index], order[other] = order[other], order[index]
+        if not 0 <= other < len(order):
+            return False
+        order[index], order[other] = order[other], order[index]
         placed = {p.domain_id: p for p in session.exec(select(CallDomain).where(CallDomain.call_id == call.id))}
         for position, placed_id in enumerate(order, start=1):
             if placed_id in placed:
                 placed[placed_id].position = position
             else:
                 session.add(CallDomain(call_id=call.id, domain_id=placed_id, position=position))
+        return True
+
+    return run_write(session, change, fresh=True)
 
 
 def publish(session: Session, call: OpenCall) -> list[Challenge]:
@@ -216,9 +282,40 @@ def publish(session: Session, call: OpenCall) -> list[Challenge]:
             for name in FROZEN:
                 setattr(challenge, name, getattr(use_case, name))
             challenge.revision_number = latest.get(use_case.id, use_case.version)
+        _refuse_internal_quotations(session, current, challenges)
         current.state = CallState.published.value
         current.published_at = current.updated_at = utcnow()
         return list(challenges)
+
+
+#: The call's own texts, as the organisers' page names them.
+CALL_TEXTS = {
+    "name": "the call's name",
+    "introduction": "the introduction",
+    "eligibility": "eligibility",
+    "funding": "funding",
+    "evaluation": "evaluation",
+    "how_to_apply": "how to apply",
+}
+#: The text fields of a challenge that are published.
+CHALLENGE_TEXTS = ("title", "summary", "body", "owners")
+
+
+def _refuse_internal_quotations(session: Session, call: OpenCall, challenges: list[Challenge]) -> None:
+    """Refuse to publish a call whose text quotes an internal need: it would be public for good."""
+    texts = {label: getattr(call, name) for name, label in CALL_TEXTS.items()}
+    for challenge in challenges:
+        label = f"the challenge “{challenge.title}”"
+        texts[label] = "\n\n".join(getattr(challenge, name) or "" for name in CHALLENGE_TEXTS)
+    found = disclosure.quotations(texts, needs_queries.internal_texts(session))
+    if found:
+        first = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise CallError(
+            f"{first.where[0].upper()}{first.where[1:]} quotes the internal need #{first.need_id} "
+            f"“{first.title}”{more}. Internal needs are never published: reword that passage in the "
+            "use case, then publish again."
+        )
 
 
 def close(session: Session, call: OpenCall) -> None:

@@ -39,6 +39,10 @@ CSV_COLUMNS = [
     "organisations",
     "countries",
     "workshops",
+    # Added after the columns above, which other systems read by position: keep them in this order.
+    "domain_number",
+    "body",
+    "body_html",
 ]
 
 
@@ -186,30 +190,46 @@ def html(call_text: CallText) -> str:
 
 
 def rows(call_text: CallText) -> list[dict]:
-    """One object per challenge, for the platform where applicants apply."""
+    """One object per challenge, for the platform where applicants apply: the facts, then the full text.
+
+    ``body`` is the challenge's Markdown exactly as published (the use case's current text while the
+    call is a draft); ``body_html`` is that text as the call's pages show it, rendered and sanitised
+    by the one Markdown helper, its headings as written (the call's own pages move them under the
+    challenge's heading). New keys go at the end: readers of the earlier ones keep working.
+    """
     found = []
-    for challenge in call_text.challenges():
-        counts = _counts(call_text, challenge)
-        found.append(
-            {
-                "number": challenge.number,
-                "domain": challenge.domain.name,
-                "title": challenge.title,
-                "summary": challenge.summary,
-                "owners": challenge.public_owners,
-                "trl_min": challenge.trl_min,
-                "trl_max": challenge.trl_max,
-                "needs": counts.needs,
-                "organisations": counts.organisations,
-                "countries": counts.countries,
-                "workshops": counts.workshops,
-            }
-        )
+    for group in call_text.groups:
+        for challenge in group.challenges:
+            found.append(_row(call_text, group, challenge))
     return found
 
 
+def _row(call_text: CallText, group: DomainGroup, challenge: ChallengeText) -> dict:
+    counts = _counts(call_text, challenge)
+    return {
+        "number": challenge.number,
+        "domain": challenge.domain.name,
+        "title": challenge.title,
+        "summary": challenge.summary,
+        "owners": challenge.public_owners,
+        "trl_min": challenge.trl_min,
+        "trl_max": challenge.trl_max,
+        "needs": counts.needs,
+        "organisations": counts.organisations,
+        "countries": counts.countries,
+        "workshops": counts.workshops,
+        "domain_number": group.number,
+        "body": challenge.body,
+        "body_html": str(render_markdown(challenge.body)),
+    }
+
+
 def csv(call_text: CallText) -> str:
-    """One row per challenge; owners joined by "; "."""
+    """One row per challenge; owners joined by "; "; multi-line cells quoted, as every CSV reader expects.
+
+    Like every CSV of the site, a cell that a spreadsheet would run as a formula (a body starting with
+    ``-`` or ``=``) starts with an apostrophe; the JSON carries the text untouched.
+    """
     table = rows(call_text)
     return csv_text(
         CSV_COLUMNS,

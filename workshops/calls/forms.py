@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from sqlmodel import Session
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from workshops.calls.models import SECTIONS, OpenCall
 from workshops.db import max_length
@@ -147,19 +147,35 @@ def call_form_data(call: OpenCall) -> dict:
     return data
 
 
+#: An order as a page sends it: ids joined by commas, "12,7,9".
+ID_LIST = r"^\d{1,12}(,\d{1,12})*$"
+
+
+def _ids(value: str | None) -> list[int]:
+    """The ids of a comma-separated list, skipping whatever is not one."""
+    return [int(part) for part in (value or "").split(",") if part.strip().isdigit()]
+
+
 class MoveForm(FlaskForm):
-    """Move a challenge or a domain one place up or down."""
+    """Move a challenge or a domain one place up or down, from the order the page showed."""
 
     direction = SelectField(choices=options([("up", "Up"), ("down", "Down")]), validators=[InputRequired()])
+    #: The ids of the challenges of the domain (or of the call's domains) in the order the page showed.
+    seen = HiddenField(validators=[Optional(), Length(max=20_000), Regexp(ID_LIST)])
 
     @property
     def step(self) -> int:
         """-1 to move up (towards 1.1), +1 to move down."""
         return -1 if self.direction.data == "up" else 1
 
+    @property
+    def seen_ids(self) -> list[int] | None:
+        """The order the page showed, or ``None`` when the request did not say (nothing to compare)."""
+        return _ids(self.seen.data) if self.seen.data else None
+
 
 class AddChallengesForm(FlaskForm):
-    """Choose accepted use cases to add to the call as challenges."""
+    """Choose accepted use cases to add to the call as challenges, in the order they were ticked."""
 
     use_case_id = CheckboxesField(
         "Accepted use cases not in the call yet",
@@ -168,8 +184,20 @@ class AddChallengesForm(FlaskForm):
         validate_choice=False,
         validators=[DataRequired("Choose at least one use case to add.")],
     )
+    #: The ticked ids in the order they were ticked, kept by the page's script (empty without it).
+    order = HiddenField()
 
     def __init__(self, *args, use_cases: list[tuple[int, str]] = (), **kwargs):
         """The choices: the use cases that may still be added."""
         super().__init__(*args, **kwargs)
         self.use_case_id.choices = options(use_cases)
+
+    def chosen_ids(self) -> list[int]:
+        """The ticked use cases in the order chosen: the order of ticking, else the order of the request.
+
+        Browsers send ticked boxes in the page's order, whatever the order they were ticked in; the
+        page's script writes that order into ``order``. Ids ticked but missing from it follow, as sent.
+        """
+        ticked = list(dict.fromkeys(self.use_case_id.data or []))
+        turns = {use_case_id: turn for turn, use_case_id in enumerate(dict.fromkeys(_ids(self.order.data)))}
+        return sorted(ticked, key=lambda use_case_id: turns.get(use_case_id, len(turns)))

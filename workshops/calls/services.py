@@ -65,16 +65,26 @@ def _slug_checked(session: Session) -> Iterator[None]:
 
 
 def add_challenges(session: Session, call: OpenCall, *, use_case_ids: list[int]) -> int:
-    """Add accepted use cases to a draft call and record which were asked for; return how many were added."""
+    """Add accepted use cases to a draft call in the order given, and record which were asked for (in that order).
+
+    Returns how many were added.
+    """
     added = composition.add_challenges(session, call, use_case_ids=use_case_ids)
     _audit(AuditAction.call_challenges_added, call, "use cases " + ", ".join(str(i) for i in use_case_ids))
     return added
 
 
-def move_challenge(session: Session, call: OpenCall, *, challenge_id: int, step: int) -> None:
-    """Move a challenge up (-1) or down (+1) within its domain, and record it."""
-    composition.move_challenge(session, call, challenge_id=challenge_id, step=step)
-    _audit(AuditAction.call_challenge_moved, call, f"challenge {challenge_id} {_direction(step)}")
+def move_challenge(
+    session: Session, call: OpenCall, *, challenge_id: int, step: int, seen: list[int] | None = None
+) -> bool:
+    """Move a challenge up (-1) or down (+1) within its domain, and record it; return whether it moved.
+
+    ``seen`` is the order the person saw (``OrderChanged`` when it is no longer the call's).
+    """
+    moved = composition.move_challenge(session, call, challenge_id=challenge_id, step=step, seen=seen)
+    if moved:
+        _audit(AuditAction.call_challenge_moved, call, f"challenge {challenge_id} {_direction(step)}")
+    return moved
 
 
 def remove_challenge(session: Session, call: OpenCall, *, challenge_id: int) -> None:
@@ -83,10 +93,15 @@ def remove_challenge(session: Session, call: OpenCall, *, challenge_id: int) -> 
     _audit(AuditAction.call_challenge_removed, call, f"challenge {challenge_id}")
 
 
-def move_domain(session: Session, call: OpenCall, *, domain_id: int, step: int) -> None:
-    """Move a domain up (-1) or down (+1) among the call's domains, and record it."""
-    composition.move_domain(session, call, domain_id=domain_id, step=step)
-    _audit(AuditAction.call_domain_moved, call, f"domain {domain_id} {_direction(step)}")
+def move_domain(session: Session, call: OpenCall, *, domain_id: int, step: int, seen: list[int] | None = None) -> bool:
+    """Move a domain up (-1) or down (+1) among the call's domains, and record it; return whether it moved.
+
+    ``seen`` is the order the person saw (``OrderChanged`` when it is no longer the call's).
+    """
+    moved = composition.move_domain(session, call, domain_id=domain_id, step=step, seen=seen)
+    if moved:
+        _audit(AuditAction.call_domain_moved, call, f"domain {domain_id} {_direction(step)}")
+    return moved
 
 
 def publish(session: Session, call: OpenCall) -> int:

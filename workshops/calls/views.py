@@ -2,7 +2,9 @@
 
 Organiser pages live under ``/manage/calls`` and need the organiser role. Each handler loads its
 call (404), the decorator has checked the role (403), then it calls a service and goes back to the
-composition page, anchored to what changed so that keyboard users keep their place. The public
+composition page, anchored to what changed so that keyboard users keep their place. The page's
+script moves challenges and domains without a reload: it sends the same forms asking for JSON
+(``workshops.http``), and gets back the message to announce and the call's whole order. The public
 pages show published and closed calls only: a draft's address answers 404 to everyone there,
 organisers included (they read a draft through the preview).
 """
@@ -15,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.calls import bp, composition, exports, queries, services, text
-from workshops.calls.composition import CallError
+from workshops.calls.composition import CallError, DomainGroup, OrderChanged
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS, Format
 from workshops.calls.forms import MARKDOWN_HINT, AddChallengesForm, CallForm, MoveForm, call_form_data
 from workshops.calls.models import SECTIONS, CallState, Challenge, OpenCall
@@ -23,6 +25,7 @@ from workshops.calls.queries import PUBLIC_STATES
 from workshops.calls.services import FROZEN_MESSAGE, SlugTaken
 from workshops.db import get_session
 from workshops.downloads import attachment
+from workshops.http import json_error, wants_json
 from workshops.markdown import render_markdown
 from workshops.pagination import paginate
 from workshops.programme.models import Domain
@@ -190,14 +193,14 @@ def manage_call(call_id: int):
 @bp.route("/manage/calls/<int:call_id>/challenges", methods=["POST"])
 @role_required(Role.organiser)
 def add_challenges(call_id: int):
-    """Add the chosen accepted use cases, each at the end of its domain."""
+    """Add the chosen accepted use cases in the order chosen, each after the last challenge of its domain."""
     call = _call_or_404(call_id)
     form = AddChallengesForm()
     if not form.validate_on_submit():
         flash(form.use_case_id.errors[0] if form.use_case_id.errors else "Choose use cases to add.", "error")
         return redirect(_composition(call, "add"))
     try:
-        added = services.add_challenges(get_session(), call, use_case_ids=form.use_case_id.data)
+        added = services.add_challenges(get_session(), call, use_case_ids=form.chosen_ids())
     except CallError as error:
         _flash_refusal(error)
         return redirect(_composition(call, "add"))
@@ -208,19 +211,26 @@ def add_challenges(call_id: int):
 @bp.route("/manage/calls/<int:call_id>/challenges/<int:challenge_id>/move", methods=["POST"])
 @role_required(Role.organiser)
 def move_challenge(call_id: int, challenge_id: int):
-    """Move a challenge one place up or down within its domain."""
+    """Move a challenge one place up or down within its domain (a redirect, or JSON for the page's script)."""
     call = _call_or_404(call_id)
     challenge = _challenge_or_404(call, challenge_id)
+    title = challenge.use_case.title
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_challenge(get_session(), call, challenge_id=challenge.id, step=form.step)
+        moved = services.move_challenge(
+            get_session(), call, challenge_id=challenge.id, step=form.step, seen=form.seen_ids
+        )
     except CallError as error:
-        _flash_refusal(error)
-        return redirect(_composition(call, "challenges"))
-    flash(f"Moved “{challenge.use_case.title}” {form.direction.data}.", "success")
-    return redirect(_composition(call, f"challenge-{challenge.id}"))
+        return _move_refused(call, error)
+    groups = composition.grouped(get_session(), call)
+    number = next(c.number for g in groups for c in g.challenges if c.challenge.id == challenge.id)
+    if moved:
+        message = f"Moved “{title}” {form.direction.data}. It is now challenge {number}."
+    else:
+        message = f"“{title}” is already {'first' if form.step < 0 else 'last'} in its domain (challenge {number})."
+    return _moved(call, groups, message, f"challenge-{challenge.id}")
 
 
 @bp.route("/manage/calls/<int:call_id>/challenges/<int:challenge_id>/remove", methods=["POST"])
@@ -242,19 +252,54 @@ def remove_challenge(call_id: int, challenge_id: int):
 @bp.route("/manage/calls/<int:call_id>/domains/<int:domain_id>/move", methods=["POST"])
 @role_required(Role.organiser)
 def move_domain(call_id: int, domain_id: int):
-    """Move a domain, with all its challenges, one place up or down in the call."""
+    """Move a domain, with all its challenges, one place up or down (a redirect, or JSON for the script)."""
     call = _call_or_404(call_id)
     domain = get_session().get(Domain, domain_id) or abort(404)
+    name = domain.name
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_domain(get_session(), call, domain_id=domain.id, step=form.step)
+        moved = services.move_domain(get_session(), call, domain_id=domain.id, step=form.step, seen=form.seen_ids)
     except CallError as error:
-        _flash_refusal(error)
-        return redirect(_composition(call, "challenges"))
-    flash(f"Moved the domain “{domain.name}” {form.direction.data}.", "success")
-    return redirect(_composition(call, f"domain-{domain.id}"))
+        return _move_refused(call, error)
+    groups = composition.grouped(get_session(), call)
+    number = next(g.number for g in groups if g.domain.id == domain_id)
+    if moved:
+        message = f"Moved the domain “{name}” {form.direction.data}. It is now domain {number}."
+    else:
+        message = f"The domain “{name}” is already {'first' if form.step < 0 else 'last'} (domain {number})."
+    return _moved(call, groups, message, f"domain-{domain_id}")
+
+
+def _order(groups: list[DomainGroup]) -> list[dict]:
+    """The call's order as the page's script redraws it: each domain's number and its challenges' numbers."""
+    return [
+        {
+            "domain_id": group.domain.id,
+            "number": group.number,
+            "challenges": [{"id": c.challenge.id, "number": c.number} for c in group.challenges],
+        }
+        for group in groups
+    ]
+
+
+def _moved(call: OpenCall, groups: list[DomainGroup], message: str, anchor: str):
+    """After a move: the message and the new order for the script, else a flash and the page at the item."""
+    if wants_json():
+        return {"moved": True, "message": message, "order": _order(groups)}
+    flash(message, "success")
+    return redirect(_composition(call, anchor))
+
+
+def _move_refused(call: OpenCall, error: CallError):
+    """A refused move: for the script, 409 when the order changed meanwhile (422 otherwise) with the order now."""
+    if wants_json():
+        body, status = json_error(409 if isinstance(error, OrderChanged) else 422, str(error))
+        body["order"] = _order(composition.grouped(get_session(), call))
+        return body, status
+    _flash_refusal(error)
+    return redirect(_composition(call, "challenges"))
 
 
 # --- Publishing ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.events.models import Breakout, BreakoutSeat, Registration, RegistrationState, SeatState
+from workshops.needs.disclosure import InternalText
 from workshops.needs.models import Need, NeedState, Sensitivity, Vote
 from workshops.needs.rules import Standing
 
@@ -126,3 +127,11 @@ def vote_counts(session: Session, need_ids: Iterable[int]) -> dict[int, int]:
         return {}
     counted = select(Vote.need_id, func.count()).where(col(Vote.need_id).in_(ids)).group_by(Vote.need_id)
     return dict(session.exec(counted).all())
+
+
+def internal_texts(session: Session) -> list[InternalText]:
+    """Every internal need's title and statement (one query), for ``disclosure.quotations``."""
+    rows = session.exec(
+        select(Need.id, Need.title, Need.statement).where(Need.sensitivity == Sensitivity.internal).order_by(Need.id)
+    ).all()
+    return [InternalText(need_id, title, statement) for need_id, title, statement in rows]
