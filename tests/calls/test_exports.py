@@ -8,8 +8,29 @@ import json
 from html.parser import HTMLParser
 
 import docx
+import pytest
+from sqlmodel import select
 
-from workshops.calls import exports, report
+from tests import factories
+from workshops.calls import composition, exports, report
+from workshops.calls.models import OpenCall
+from workshops.usecases.models import UseCase
+
+#: The columns (and JSON keys) the call's CSV and JSON had first: other systems read them, by name or
+#: by position, so they stay as they are, and new ones only ever come after them.
+STABLE_COLUMNS = [
+    "number",
+    "domain",
+    "title",
+    "summary",
+    "owners",
+    "trl_min",
+    "trl_max",
+    "needs",
+    "organisations",
+    "countries",
+    "workshops",
+]
 
 
 def test_the_markdown_has_the_call_domains_and_numbered_challenges(call_text):
@@ -56,9 +77,11 @@ def test_the_html_is_self_contained_and_sanitised(call_text):
 
 
 def test_csv_and_json_have_one_row_per_challenge_with_public_counts(call_text):
-    table = list(csv.DictReader(io.StringIO(exports.csv(call_text))))
+    reader = csv.DictReader(io.StringIO(exports.csv(call_text), newline=""))
+    table = list(reader)
+    assert reader.fieldnames[: len(STABLE_COLUMNS)] == STABLE_COLUMNS
     assert [row["number"] for row in table] == ["1.1", "2.1"]
-    assert table[0] == {
+    assert {key: table[0][key] for key in STABLE_COLUMNS} == {
         "number": "1.1",
         "domain": "Security & <ports>",
         "title": "Drones over *ports*",
@@ -81,6 +104,80 @@ def test_csv_and_json_have_one_row_per_challenge_with_public_counts(call_text):
     }
     assert document["challenges"][0]["owners"] == ["Port of Lisbon", "Port of Antwerp"]
     assert [c["number"] for c in document["challenges"]] == ["1.1", "2.1"]
+    assert list(document["challenges"][0])[: len(STABLE_COLUMNS)] == STABLE_COLUMNS
+
+
+# --- The challenges' full text in the CSV and the JSON -------------------------------------------
+
+#: A body that trips naive CSV and JSON writers: lines, commas, quotes of both kinds, a tab, unicode
+#: beyond the Basic Multilingual Plane, a table, and HTML the renderer must drop.
+AWKWARD_BODY = (
+    "## Context\n\n"
+    'Ports say "drones, at night, again"; the operators\' log:\n\n'
+    "| time | what |\n| --- | --- |\n| 02:10 | drone, 3 m |\n\n"
+    "- Zaunsensoren, Łódź, Liège, Ærø: détection ≤ 2 s 🚁\n"
+    "- a\ttab and a trailing backslash \\\n\n"
+    "<script>alert(1)</script><img src=x onerror=alert(2)>\n"
+)
+
+
+@pytest.fixture
+def awkward(call_text, db):
+    """A third challenge in a new domain whose body holds all of the above, and one starting like a formula."""
+    domain = factories.make_domain(db, name='Ports, "big" and small', position=9)
+    use_cases = [
+        UseCase(title='Drones, "again"', summary="One,\ntwo", domain_id=domain.id, state="accepted", body=AWKWARD_BODY),
+        UseCase(title="Formula", domain_id=domain.id, state="accepted", body='=HYPERLINK("http://x")\n- item'),
+    ]
+    db.add_all(use_cases)
+    db.commit()
+    call = db.get(OpenCall, call_text.call.id)
+    composition.add_challenges(db, call, use_case_ids=[u.id for u in use_cases])
+    return call
+
+
+def test_the_csv_carries_each_challenges_full_text_and_a_csv_reader_reads_it_back(app, db, awkward):
+    with app.app_context():
+        source = exports.read(db, awkward)
+        written = exports.csv(source)
+    reader = csv.DictReader(io.StringIO(written, newline=""))
+    table = list(reader)
+    assert reader.fieldnames == [*STABLE_COLUMNS, "domain_number", "body", "body_html"]
+    assert [row["number"] for row in table] == ["1.1", "2.1", "3.1", "3.2"]
+    drones = table[2]
+    assert drones["body"] == AWKWARD_BODY  # every line, comma, quote, tab and character as written
+    assert (drones["title"], drones["summary"]) == ('Drones, "again"', "One,\ntwo")
+    assert drones["domain"] == 'Ports, "big" and small'
+    assert [row["domain_number"] for row in table] == ["1", "2", "3", "3"]
+    assert "<table>" in drones["body_html"] and "<h2>Context</h2>" in drones["body_html"]
+    assert "Łódź" in drones["body_html"] and "🚁" in drones["body_html"]
+    assert "<script" not in drones["body_html"] and "onerror" not in drones["body_html"]
+    # A cell a spreadsheet would run stays text there (the JSON has it untouched, below).
+    assert table[3]["body"] == '\'=HYPERLINK("http://x")\n- item'
+    assert table[0]["body"].startswith("## Context\n\nPorts see *small* drones")
+
+
+def test_the_json_carries_each_challenges_full_text_untouched(app, db, awkward):
+    with app.app_context():
+        document = json.loads(exports.as_json(exports.read(db, awkward)))
+    drones, formula = document["challenges"][2:]
+    assert drones["body"] == AWKWARD_BODY and formula["body"] == '=HYPERLINK("http://x")\n- item'
+    assert drones["domain_number"] == 3 and drones["summary"] == "One,\ntwo"
+    assert "<script" not in drones["body_html"] and "<td>drone, 3 m</td>" in drones["body_html"]
+    assert document["challenges"][1]["body"] == "" and document["challenges"][1]["body_html"] == ""
+
+
+def test_the_exported_text_is_the_published_one_not_a_later_edit(app, db, awkward):
+    with app.app_context():
+        composition.publish(db, awkward)
+        use_case = db.exec(select(UseCase).where(UseCase.title == 'Drones, "again"')).one()
+        use_case.body = "Rewritten after publication."
+        db.add(use_case)
+        db.commit()
+        source = exports.read(db, db.get(OpenCall, awkward.id))
+        table = list(csv.DictReader(io.StringIO(exports.csv(source), newline="")))
+        document = json.loads(exports.as_json(source))
+    assert table[2]["body"] == document["challenges"][2]["body"] == AWKWARD_BODY
 
 
 def test_the_docx_has_heading_styles_numbered_challenges_and_the_calls_properties(call_text):
@@ -105,7 +202,7 @@ def test_the_docx_has_heading_styles_numbered_challenges_and_the_calls_propertie
 def test_the_report_docx_has_its_tables(db, call_text):
     document = docx.Document(io.BytesIO(report.docx(report.build(db, call_text))))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[:3] == ["Workshops", "Lisbon 2021", "The needs behind each challenge"]
-    rows = [[cell.text for cell in row.cells] for row in document.tables[3].rows]
+    assert headings[:4] == ["Workshops", "All workshops", "Lisbon 2021", "The needs behind each challenge"]
+    rows = [[cell.text for cell in row.cells] for row in document.tables[6].rows]  # after 3 overall, 3 per workshop
     assert rows[0] == ["Need", "Organisation", "Type", "Country", "Workshop", "Breakout", "Votes"]
     assert [r[1] for r in rows[1:]] == ["Port of Lisbon", "anonymous"]

@@ -1,51 +1,42 @@
 """The consultation report: the evidence that a call came from its stakeholders.
 
-For each workshop behind the call's challenges: who took part (counts by organisation type and by
-country, and the organisations that agreed to be listed), its breakouts and how many needs each
-logged; then, for each challenge, the needs behind it. For organisers only, yet it is an export:
-``internal`` needs are neither listed nor counted, and an ``anonymous`` need never names its
-organisation. Deterministic, like the call text.
+Over all the workshops behind the call's challenges, then for each of them: who took part (counts
+by organisation type and by country, and the organisations that agreed to be listed), its
+breakouts and the needs each logged (every need stated there, with those merged into others and
+the internal ones counted apart, see :mod:`workshops.calls.participation`); then, for each
+challenge, the needs behind it. For organisers only, yet it is an export: ``internal`` needs are
+counted but never listed, named or quoted, and an ``anonymous`` need never names its organisation.
+Deterministic, like the call text.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from markupsafe import escape
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
-from workshops.auth.models import User, organisation_type_label
+from workshops.auth.models import organisation_type_label
+from workshops.calls import participation
 from workshops.calls.docx import DocxWriter
 from workshops.calls.exports import HTML_STYLE, CallText
-from workshops.countries import country_name
-from workshops.events.models import Breakout, Registration, RegistrationState, Workshop, WorkshopAttendance
+from workshops.calls.participation import Overall, WorkshopPart
+from workshops.events.models import Workshop
 from workshops.markdown import escape as escape_markdown
 from workshops.needs import provenance
-from workshops.needs.models import Need, NeedState, Sensitivity
+from workshops.needs.models import Need, Sensitivity
 from workshops.needs.provenance import Origin
 from workshops.timeutil import local
 from workshops.usecases import traceability
 
-
-@dataclass(frozen=True)
-class BreakoutLine:
-    """A breakout and the needs it logged (public and anonymous ones)."""
-
-    title: str
-    needs: int
-
-
-@dataclass(frozen=True)
-class WorkshopPart:
-    """Who took part in a workshop, and what its breakouts logged."""
-
-    workshop: Workshop
-    participants: int
-    by_type: list[tuple[str, int]]
-    by_country: list[tuple[str, int]]
-    listed: list[str]
-    breakouts: list[BreakoutLine]
+TYPE_HEADER = ["Type of organisation", "Participants"]
+COUNTRY_HEADER = ["Country", "Participants"]
+BREAKOUT_HEADER = ["Breakout", "Needs logged", "Merged into others", "Internal"]
+LOGGED_NOTE = (
+    "Needs logged counts every need stated in a breakout, whatever became of it afterwards; a need made "
+    "by merging others is not counted again. The needs merged into others and the internal needs are "
+    "among those logged; internal needs are counted here and never named or quoted."
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +74,8 @@ class Report:
     call_text: CallText
     workshops: list[WorkshopPart]
     needs_by_challenge: dict[str, list[NeedLine]]
+    #: The totals over all the workshops.
+    overall: Overall
 
 
 def build(session: Session, call_text: CallText) -> Report:
@@ -93,10 +86,14 @@ def build(session: Session, call_text: CallText) -> Report:
     shown_ids = {n.id for needs in shown.values() for n in needs}
     votes = traceability.vote_counts(session, shown_ids)
     behind = provenance.origins(session, shown_ids)
-    workshop_ids = sorted({n.breakout.workshop_id for needs in shown.values() for n in needs})
+    # The workshops where the needs behind the challenges were stated, through every merge.
+    workshop_ids = {n.breakout.workshop_id for needs in shown.values() for n in needs}
+    workshop_ids |= {o.workshop_id for found in behind.values() for o in found if not o.internal}
+    taking_part = participation.read(session, workshop_ids)
     return Report(
         call_text=call_text,
-        workshops=_workshops(session, workshop_ids),
+        workshops=taking_part.workshops,
+        overall=taking_part.overall,
         needs_by_challenge={
             c.number: [_need_line(n, votes, behind[n.id]) for n in shown.get(c.challenge.use_case_id, [])]
             for c in call_text.challenges()
@@ -128,67 +125,32 @@ def _need_line(need: Need, votes: dict[int, int], origins: list[Origin]) -> Need
 
 
 def _workshops(session: Session, ids: list[int]) -> list[WorkshopPart]:
-    if not ids:
-        return []
-    workshops = session.exec(
-        select(Workshop).where(col(Workshop.id).in_(ids)).order_by(Workshop.starts_at, Workshop.id)
-    ).all()
-    people = session.exec(
-        select(Registration.workshop_id, Registration.consent_listing_at, User)
-        .join(User, col(User.id) == Registration.user_id)
-        .where(col(Registration.workshop_id).in_(ids), Registration.state == RegistrationState.confirmed)
-    ).all()
-    breakouts = session.exec(
-        select(Breakout).where(col(Breakout.workshop_id).in_(ids)).order_by(Breakout.starts_at, Breakout.id)
-    ).all()
-    logged = dict(
-        session.exec(
-            select(Need.breakout_id, func.count())
-            .join(Breakout, col(Breakout.id) == Need.breakout_id)
-            .where(
-                col(Breakout.workshop_id).in_(ids),
-                Need.sensitivity != Sensitivity.internal,
-                Need.state != NeedState.merged,  # a merge counts once, as the need it became
-            )
-            .group_by(Need.breakout_id)
-        ).all()
-    )
-    # A purged workshop's registrations are gone: its counts were kept, the listing consents were not.
-    kept = session.exec(select(WorkshopAttendance).where(col(WorkshopAttendance.workshop_id).in_(ids))).all()
-    parts = []
-    for workshop in workshops:
-        if workshop.purged_at is not None:
-            rows = [row for row in kept if row.workshop_id == workshop.id]
-            types, countries = Counter(), Counter()
-            for row in rows:
-                types[organisation_type_label(row.organisation_type)] += row.participants
-                countries[country_name(row.country) or "Not given"] += row.participants
-            participants, listed = sum(row.participants for row in rows), []
-        else:
-            present = [(consent, user) for workshop_id, consent, user in people if workshop_id == workshop.id]
-            types = Counter(organisation_type_label(user.organisation_type) for _, user in present)
-            countries = Counter(country_name(user.country) or "Not given" for _, user in present)
-            listed = sorted({user.organisation.strip() for consent, user in present if consent} - {""})
-            participants = len(present)
-        parts.append(
-            WorkshopPart(
-                workshop=workshop,
-                participants=participants,
-                by_type=sorted(types.items(), key=lambda item: (-item[1], item[0])),
-                by_country=sorted(countries.items(), key=lambda item: (-item[1], item[0])),
-                listed=listed,
-                breakouts=[
-                    BreakoutLine(title=b.title, needs=logged.get(b.id, 0))
-                    for b in breakouts
-                    if b.workshop_id == workshop.id
-                ],
-            )
-        )
-    return parts
+    """Each workshop's counts, oldest first."""
+    return participation.read(session, ids).workshops
 
 
 def _when(workshop: Workshop) -> str:
     return local(workshop.starts_at, workshop.timezone, "%d %B %Y").lstrip("0")
+
+
+def _counted(number: int, word: str) -> str:
+    return f"{number} {word}{'s' if number != 1 else ''}"
+
+
+def _overall_sentences(overall: Overall) -> list[str]:
+    """Who took part over all the workshops, in plain sentences (counts only: nothing to escape)."""
+    if overall.workshops == 1:
+        return [f"{_counted(overall.participants, 'participant')} in all."]
+    sentences = [
+        f"{_counted(overall.participants, 'participant')} in all, each counted once: "
+        f"{overall.returning} of them took part in more than one workshop."
+    ]
+    if overall.purged:
+        sentences.append(
+            f"The registrations of {_counted(overall.purged, 'workshop')} were deleted after the retention period: "
+            "their participants count from the numbers kept, once for each of those workshops."
+        )
+    return sentences
 
 
 def markdown(report: Report) -> str:
@@ -197,21 +159,27 @@ def markdown(report: Report) -> str:
     parts = [f"# Consultation report: {escape_markdown(call.name)}", report.call_text.dates()]
     parts.append(
         f"The {len(report.call_text.challenges())} challenges of this call come from the needs stated by "
-        f"participants in {len(report.workshops)} workshop{'s' if len(report.workshops) != 1 else ''}."
+        f"participants in {_counted(len(report.workshops), 'workshop')}."
     )
     parts.append("## Workshops")
+    if report.workshops:
+        overall = report.overall
+        parts += ["### All workshops", *_overall_sentences(overall)]
+        parts.append(_md_table(TYPE_HEADER, overall.by_type))
+        parts.append(_md_table(COUNTRY_HEADER, overall.by_country))
+        parts += [_md_table(BREAKOUT_HEADER, [overall.needs.cells()]), LOGGED_NOTE]
     for part in report.workshops:
         workshop = part.workshop
         parts.append(f"### {escape_markdown(workshop.title)}")
         parts.append(f"{_when(workshop)}{' · ' + escape_markdown(workshop.venue) if workshop.venue else ''}")
-        parts.append(f"{part.participants} participant{'s' if part.participants != 1 else ''}.")
-        parts.append(_md_table(["Type of organisation", "Participants"], part.by_type))
-        parts.append(_md_table(["Country", "Participants"], part.by_country))
+        parts.append(f"{_counted(part.participants, 'participant')}.")
+        parts.append(_md_table(TYPE_HEADER, part.by_type))
+        parts.append(_md_table(COUNTRY_HEADER, part.by_country))
         if part.listed:
             parts.append(
                 "Organisations that agreed to be listed: " + "; ".join(escape_markdown(o) for o in part.listed)
             )
-        parts.append(_md_table(["Breakout", "Needs logged"], [(b.title, b.needs) for b in part.breakouts]))
+        parts.append(_md_table(BREAKOUT_HEADER, [b.cells() for b in part.breakouts]))
     parts.append("## The needs behind each challenge")
     for challenge in report.call_text.challenges():
         parts.append(f"### Challenge {challenge.number}: {escape_markdown(challenge.title)}")
@@ -236,22 +204,32 @@ def html(report: Report) -> str:
         f"<h1>Consultation report: {escape(call.name)}</h1>",
         f'<p class="dates">{escape(report.call_text.dates())}</p>',
         f"<p>The {len(report.call_text.challenges())} challenges of this call come from the needs stated by "
-        f"participants in {len(report.workshops)} workshop{'s' if len(report.workshops) != 1 else ''}.</p>",
+        f"participants in {_counted(len(report.workshops), 'workshop')}.</p>",
         "<h2>Workshops</h2>",
     ]
+    if report.workshops:
+        overall = report.overall
+        body += [
+            '<section class="overall"><h3>All workshops</h3>',
+            *(f"<p>{escape(sentence)}</p>" for sentence in _overall_sentences(overall)),
+            _html_table(TYPE_HEADER, overall.by_type),
+            _html_table(COUNTRY_HEADER, overall.by_country),
+            _html_table(BREAKOUT_HEADER, [overall.needs.cells()]),
+            f"<p>{escape(LOGGED_NOTE)}</p></section>",
+        ]
     for part in report.workshops:
         workshop = part.workshop
         venue = f" · {escape(workshop.venue)}" if workshop.venue else ""
         body += [
             f"<section><h3>{escape(workshop.title)}</h3><p>{escape(_when(workshop))}{venue}</p>",
-            f"<p>{part.participants} participant{'s' if part.participants != 1 else ''}.</p>",
-            _html_table(["Type of organisation", "Participants"], part.by_type),
-            _html_table(["Country", "Participants"], part.by_country),
+            f"<p>{_counted(part.participants, 'participant')}.</p>",
+            _html_table(TYPE_HEADER, part.by_type),
+            _html_table(COUNTRY_HEADER, part.by_country),
         ]
         if part.listed:
             listed = "; ".join(str(escape(o)) for o in part.listed)
             body.append(f"<p>Organisations that agreed to be listed: {listed}</p>")
-        body += [_html_table(["Breakout", "Needs logged"], [(b.title, b.needs) for b in part.breakouts]), "</section>"]
+        body += [_html_table(BREAKOUT_HEADER, [b.cells() for b in part.breakouts]), "</section>"]
     body.append('<section class="domain"><h2>The needs behind each challenge</h2>')
     for challenge in report.call_text.challenges():
         body.append(f"<h3>Challenge {escape(challenge.number)}: {escape(challenge.title)}</h3>")
@@ -285,16 +263,25 @@ def docx(report: Report) -> bytes:
     writer.title_block(f"Consultation report: {call.name}", report.call_text.dates())
     writer.table_of_contents()
     writer.heading("Workshops", 1)
+    if report.workshops:
+        overall = report.overall
+        writer.heading("All workshops", 2)
+        for sentence in _overall_sentences(overall):
+            writer.paragraph(sentence)
+        writer.table(TYPE_HEADER, [[t, str(n)] for t, n in overall.by_type])
+        writer.table(COUNTRY_HEADER, [[c, str(n)] for c, n in overall.by_country])
+        writer.table(BREAKOUT_HEADER, [[str(cell) for cell in overall.needs.cells()]])
+        writer.paragraph(LOGGED_NOTE)
     for part in report.workshops:
         workshop = part.workshop
         writer.heading(workshop.title, 2)
         writer.paragraph(f"{_when(workshop)}{' · ' + workshop.venue if workshop.venue else ''}")
-        writer.paragraph(f"{part.participants} participant{'s' if part.participants != 1 else ''}.")
-        writer.table(["Type of organisation", "Participants"], [[t, str(n)] for t, n in part.by_type])
-        writer.table(["Country", "Participants"], [[c, str(n)] for c, n in part.by_country])
+        writer.paragraph(f"{_counted(part.participants, 'participant')}.")
+        writer.table(TYPE_HEADER, [[t, str(n)] for t, n in part.by_type])
+        writer.table(COUNTRY_HEADER, [[c, str(n)] for c, n in part.by_country])
         if part.listed:
             writer.paragraph("Organisations that agreed to be listed: " + "; ".join(part.listed))
-        writer.table(["Breakout", "Needs logged"], [[b.title, str(b.needs)] for b in part.breakouts])
+        writer.table(BREAKOUT_HEADER, [[str(cell) for cell in b.cells()] for b in part.breakouts])
     writer.heading("The needs behind each challenge", 1)
     for challenge in report.call_text.challenges():
         writer.heading(f"Challenge {challenge.number}: {challenge.title}", 2)

@@ -105,3 +105,25 @@ def distinct(origins_of_several: Iterable[list[Origin]]) -> list[Origin]:
             if kept is None or _strictness(origin) > _strictness(kept):
                 seen[origin.need_id] = origin
     return sorted(seen.values(), key=lambda origin: origin.need_id)
+
+
+def stated_in(session: Session, breakout_ids: Iterable[int]) -> dict[int, list[Origin]]:
+    """The needs stated in these breakouts, under the top need each now stands behind (two queries).
+
+    Whatever became of them: a stated need filed under a top need other than itself was merged into
+    another, and counts with the strictest sensitivity on its way up, as :func:`origins` counts it.
+    The tops may lie in other breakouts (a merge across breakouts lives in one of them).
+    """
+    ids = sorted(set(breakout_ids))
+    if not ids:
+        return {}
+    chain = (
+        select(col(Need.id).label("need_id"), col(Need.merged_into_id).label("into_id"))
+        .where(col(Need.breakout_id).in_(ids))
+        .cte("upward", recursive=True)
+    )
+    parent = aliased(Need)
+    chain = chain.union(select(col(parent.id), col(parent.merged_into_id)).where(col(parent.id) == chain.c.into_id))
+    tops = session.exec(select(chain.c.need_id).where(chain.c.into_id.is_(None)).distinct()).all()
+    wanted = set(ids)
+    return {top: [o for o in found if o.breakout_id in wanted] for top, found in origins(session, tops).items()}
