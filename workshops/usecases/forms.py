@@ -1,6 +1,8 @@
-"""The use-case editor, the body template, comments, state changes and adding needs."""
+"""The use-case editor, the body template, comments, state changes (one or many) and adding needs."""
 
 from __future__ import annotations
+
+import re
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,7 +21,8 @@ from workshops.db import max_length
 from workshops.events.models import TestBed
 from workshops.forms import options, strip
 from workshops.programme.models import Domain
-from workshops.usecases.models import TRL_RANGE, UseCase, UseCaseComment, UseCaseTemplate
+from workshops.usecases.models import TRL_RANGE, UseCase, UseCaseComment, UseCaseState, UseCaseTemplate
+from workshops.usecases.rules import TRANSITION_LABELS
 
 
 def _limited(model, name: str) -> Length:
@@ -171,6 +174,56 @@ class StateForm(FlaskForm):
         description="Its authors will read it.",
         render_kw={"maxlength": max_length(UseCase, "rejected_reason")},
     )
+
+
+#: A use case's id as the list sends it: ASCII digits only ("²" is a digit to ``str.isdigit``, not an id).
+USE_CASE_ID = re.compile(r"[0-9]{1,10}")
+
+
+class BulkStateForm(FlaskForm):
+    """Move the use cases ticked in the list along the review workflow, with one reason for those rejected.
+
+    The ticks are the list's checkboxes (``form="bulk-form"``), sent as ``use_case``; the actions
+    offered are those the person's role may take somewhere in the workflow.
+    """
+
+    use_case = SelectMultipleField("Ticked use cases", validate_choice=False)
+    action = SelectField("Action", validators=[DataRequired("Choose what to do with the ticked use cases.")])
+    reason = StringField(
+        "Reason, when rejecting",
+        # No ``Optional()``: it would stop the check that rejecting has a reason.
+        validators=[_limited(UseCase, "rejected_reason")],
+        filters=[strip],
+        description="Given to every use case rejected: their authors read it.",
+        render_kw={"maxlength": max_length(UseCase, "rejected_reason")},
+    )
+
+    def __init__(self, *args, targets: list[UseCaseState], limit: int, **kwargs):
+        """Offer the actions in ``targets``; accept at most ``limit`` ticks (a page of the list)."""
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+        self.action.choices = [("", "Choose…"), *((state.value, TRANSITION_LABELS[state]) for state in targets)]
+
+    def validate_use_case(self, field) -> None:
+        """At least one tick, each a use case's id, no more than a page holds."""
+        values = [value.strip() for value in field.data or []]
+        if not values:
+            raise ValidationError("Tick the use cases to change.")
+        malformed = [value for value in values if not USE_CASE_ID.fullmatch(value)]
+        if malformed:
+            shown = ", ".join(f"“{value[:20]}”" for value in malformed[:3])
+            raise ValidationError(f"Reload the page and tick again: {shown} names no use case.")
+        if len(set(values)) > self.limit:
+            raise ValidationError(f"Tick at most {self.limit} use cases at a time (one page of the list).")
+
+    def validate_reason(self, field) -> None:
+        """Rejecting needs a reason, as on a use case's page."""
+        if self.action.data == UseCaseState.rejected and not field.data:
+            raise ValidationError("Say why the use cases are rejected: their authors will read it.")
+
+    def ids(self) -> list[int]:
+        """The ticked use cases' ids, in the order sent, without repeats (call after validating)."""
+        return list(dict.fromkeys(int(value) for value in self.use_case.data))
 
 
 class AddNeedsForm(FlaskForm):

@@ -19,8 +19,17 @@ from workshops.programme import queries as programme_queries
 from workshops.security import account_key, limiter
 from workshops.usecases import bp, diff, queries, rules
 from workshops.usecases import services as use_cases_service
-from workshops.usecases.forms import AddNeedsForm, CommentForm, PreviewForm, StateForm, TemplateForm, UseCaseForm
+from workshops.usecases.forms import (
+    AddNeedsForm,
+    BulkStateForm,
+    CommentForm,
+    PreviewForm,
+    StateForm,
+    TemplateForm,
+    UseCaseForm,
+)
 from workshops.usecases.models import UseCase, UseCaseRevision, UseCaseState
+from workshops.usecases.services import workflow
 
 try:  # the traceability panel is written alongside; until it is there, the page shows none
     from workshops.usecases import traceability
@@ -87,26 +96,121 @@ def _previewing(form) -> bool:
 # --- The list -----------------------------------------------------------------------------------
 
 
-@bp.route("/manage/use-cases")
-@role_required(Role.facilitator)
-def use_cases():
-    """Every use case, by latest change, filtered by state and domain; organisers also list deleted ones."""
+#: A bulk change, once done and not done, as the flash says it.
+BULK_DONE_WORDS = {
+    UseCaseState.in_review: "sent for review",
+    UseCaseState.accepted: "accepted",
+    UseCaseState.rejected: "rejected",
+    UseCaseState.draft: "put back to draft",
+}
+#: How much of a title a bulk change's flash repeats (the flash travels in the session cookie).
+FLASHED_TITLE = 80
+
+
+def _bulk_form(**kwargs) -> BulkStateForm:
+    return BulkStateForm(targets=workflow.bulk_targets(current_user), limit=PER_PAGE, **kwargs)
+
+
+def _list_page(form: BulkStateForm, *, ticked: list[str], status: int = 200):
+    """The list as ``?state=``, ``?domain=`` and ``?page=`` ask, ``ticked`` use cases ticked ("all": the page's)."""
     session = get_session()
     state = request.args.get("state", "")
     domain_id = request.args.get("domain", type=int)
     deleted = state == "deleted" and rules.may_delete(current_user)
     statement = queries.use_case_list(state=state, domain_id=domain_id, deleted=deleted)
     page = paginate(session, statement, per_page=PER_PAGE)
-    return render_template(
+    ids = [u.id for u in page.items]
+    #: The filters and page, for the bulk form to come back to this very list.
+    here = {"state": state or None, "domain": domain_id, "page": page.number if page.number > 1 else None}
+    page_html = render_template(
         "usecases/use_cases.html",
         page=page,
-        counts=use_cases_service.need_counts(session, [u.id for u in page.items]),
+        counts=use_cases_service.need_counts(session, ids),
         domains=programme_queries.domains(session),
         state=state,
         domain_id=domain_id,
         deleted=deleted,
         states=list(UseCaseState),
+        bulk_form=form,
+        ticked={str(i) for i in ids} if "all" in ticked else set(ticked),
+        here=here,
     )
+    return page_html, status
+
+
+@bp.route("/manage/use-cases")
+@role_required(Role.facilitator)
+def use_cases():
+    """Every use case, by latest change, filtered by state and domain; organisers also list deleted ones.
+
+    Ticking use cases and choosing an action moves them all at once (``bulk_change_state``);
+    ``?tick=all`` ticks every use case of the page, ``?tick=<id>`` the ones named (so that the page
+    works without JavaScript).
+    """
+    return _list_page(_bulk_form(formdata=None), ticked=request.args.getlist("tick"))
+
+
+@bp.route("/manage/use-cases/bulk", methods=["POST"])
+@role_required(Role.facilitator)
+def bulk_change_state():
+    """Move the use cases ticked in the list along the review workflow, each as on its own page.
+
+    Each ticked use case that may take the action takes it (its own transaction, revision and audit
+    entry); the others stay as they were, and one flash names each with the reason, so nobody is
+    left guessing. They stay ticked on the list that follows, ready for another action. An action
+    the person's role never allows is 403; a form that does not hold up (nothing ticked, no action,
+    no reason for rejecting, ids that are not ids) shows the list again with the ticks and the
+    reason kept, and changes nothing.
+    """
+    form = _bulk_form()
+    known = {state.value for state in UseCaseState}
+    if form.action.data in known and UseCaseState(form.action.data) not in workflow.bulk_targets(current_user):
+        abort(403)
+    if not form.validate_on_submit():
+        return _list_page(form, ticked=[v for v in form.use_case.data or [] if v != "all"], status=422)
+    target = UseCaseState(form.action.data)
+    outcome = workflow.change_states(
+        session=get_session(),
+        use_case_ids=form.ids(),
+        actor=current_user,
+        to_state=target,
+        reason=form.reason.data or "",
+    )
+    _flash_outcome(outcome, target)
+    kept = [str(refusal.use_case_id) for refusal in outcome.refused if refusal.title]
+    return redirect(url_for("usecases.use_cases", **_list_args(), tick=kept or None))
+
+
+def _list_args() -> dict:
+    """The list's filters and page as this request names them (the bulk form's action carries them)."""
+    return {
+        "state": request.args.get("state") or None,
+        "domain": request.args.get("domain", type=int),
+        "page": request.args.get("page", type=int),
+    }
+
+
+def _flash_outcome(outcome: workflow.BulkOutcome, target: UseCaseState) -> None:
+    """One flash for the use cases moved, one naming each refused after its reason (alike reasons together)."""
+    done = BULK_DONE_WORDS[target]
+    if outcome.changed_titles:
+        count = len(outcome.changed_titles)
+        names = ", ".join(_quoted(title) for title in outcome.changed_titles)
+        flash(f"{count} use case{'s' if count != 1 else ''} {done}: {names}.", "success")
+    if outcome.refused:
+        by_reason: dict[str, list[str]] = {}
+        for refusal in outcome.refused:
+            name = _quoted(refusal.title) if refusal.title else f"#{refusal.use_case_id}"
+            by_reason.setdefault(refusal.reason, []).append(name)
+        count = len(outcome.refused)
+        reasons = " ".join(f"{reason.rstrip('.')}: {', '.join(names)}." for reason, names in by_reason.items())
+        category = "warning" if outcome.changed_titles else "error"
+        flash(f"{count} use case{'s' if count != 1 else ''} not {done}. {reasons}", category)
+
+
+def _quoted(title: str) -> str:
+    short = title if len(title) <= FLASHED_TITLE else title[: FLASHED_TITLE - 1].rstrip() + "…"
+    return f"“{short}”"
 
 
 # --- Creating -----------------------------------------------------------------------------------
@@ -177,9 +281,11 @@ def _page(use_case: UseCase, *, comment_form: CommentForm | None = None, status:
     latest = queries.latest_revision(session, use_case)
     may_edit = rules.may_edit(current_user, use_case) and use_case.deleted_at is None
     trace = traceability.panel(session, use_case, current_user) if traceability is not None else None
+    quoting = use_cases_service.internal_quotations(session, use_case) if use_case.deleted_at is None else []
     page = render_template(
         "usecases/use_case.html",
         use_case=use_case,
+        quoting=quoting,
         trace=trace,
         trace_remove=may_edit,
         comments=comments,
@@ -251,7 +357,7 @@ def change_state(use_case_id: int):
     use_case = _load(use_case_id)
     form = StateForm()
     if not form.validate_on_submit():
-        flash("Choose what to do with the use case.", "error")
+        flash(form.reason.errors[0] if form.reason.errors else "Choose what to do with the use case.", "error")
         return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
     try:
         use_cases_service.change_state(

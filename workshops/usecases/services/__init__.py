@@ -33,7 +33,12 @@ from workshops.usecases.services.prefill import (
     owners_from,
     prefill,
 )
-from workshops.usecases.services.reading import explorable_needs, linked_need_ids, need_counts
+from workshops.usecases.services.reading import (
+    explorable_needs,
+    internal_quotations,
+    linked_need_ids,
+    need_counts,
+)
 from workshops.usecases.services.template import set_template, template_body
 from workshops.usecases.services.workflow import REFUSED_WORDS, STATE_CHANGE_WORDS, change_state
 
@@ -55,6 +60,7 @@ __all__ = [
     "delete_use_case",
     "differing_fields",
     "explorable_needs",
+    "internal_quotations",
     "linked_need_ids",
     "need_bullet",
     "need_counts",

@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.events.models import Breakout
+from workshops.needs import disclosure
+from workshops.needs import queries as needs_queries
 from workshops.needs.models import Need
 from workshops.usecases import rules
 from workshops.usecases.models import (
@@ -48,3 +50,13 @@ def need_counts(session: Session, use_case_ids: Iterable[int]) -> dict[int, int]
 def linked_need_ids(session: Session, use_case: UseCase) -> list[int]:
     """The ids of the needs linked to a use case."""
     return list(session.exec(select(UseCaseNeed.need_id).where(UseCaseNeed.use_case_id == use_case.id)))
+
+
+#: The parts of a use case that a call publishes.
+PUBLISHED_TEXTS = ("title", "summary", "body", "owners")
+
+
+def internal_quotations(session: Session, use_case: UseCase) -> list[disclosure.Quotation]:
+    """The internal needs whose words the use case's text quotes: a call holding it could not be published."""
+    text = "\n\n".join(getattr(use_case, name) or "" for name in PUBLISHED_TEXTS)
+    return disclosure.quotations({"use case": text}, needs_queries.internal_texts(session))
