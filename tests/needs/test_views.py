@@ -216,6 +216,13 @@ def test_a_facilitator_dismisses_with_a_reason_and_the_author_reads_it(console, 
     assert refused.status_code == 302
     db.rollback()
     assert db.get(Need, need.id).state == "open"
+    page = console.get(capture).get_data(as_text=True)
+    assert "Say why the need is dismissed: its author will read it." in page
+    assert 'data-maxlength="500" placeholder="Reason for dismissing"' in page  # typing past it is never cut
+    too_long = post_form(console, f"/manage/needs/{need.id}/dismiss", {"reason": "x" * 501}, form_url=capture)
+    assert "Keep the reason to 500 characters." in console.get(too_long.headers["Location"]).get_data(as_text=True)
+    db.rollback()
+    assert db.get(Need, need.id).state == "open"
     post_form(console, f"/manage/needs/{need.id}/dismiss", {"reason": "Out of the programme's scope"}, form_url=capture)
     db.rollback()
     assert (db.get(Need, need.id).state, db.get(Need, need.id).dismissed_reason) == (

@@ -96,7 +96,10 @@ class DismissForm(FlaskForm):
 
     reason = StringField(
         "Reason",
-        validators=[DataRequired("Say why."), Length(max=max_length(Need, "dismissed_reason"))],
+        validators=[
+            DataRequired("Say why the need is dismissed: its author will read it."),
+            Length(max=max_length(Need, "dismissed_reason"), message="Keep the reason to %(max)d characters."),
+        ],
         filters=[strip],
     )
 

@@ -313,7 +313,7 @@ def manage_dismiss(need_id: int):
     need = _facilitated_need(need_id)
     form = DismissForm()
     if not form.validate_on_submit():
-        flash("Say why the need is dismissed: its author will read it.", "error")
+        flash(form.reason.errors[0] if form.reason.errors else "Say why the need is dismissed.", "error")
     else:
         try:
             needs.dismiss_need(session=get_session(), need=need, reason=form.reason.data)

@@ -1,5 +1,7 @@
 // The need form's fields: characters left, its values as pairs, filling it back, idempotency keys.
 
+import { describeLength, textLength } from "../lib/length.js";
+
 // Characters left, under every field that declares its limit. Returns a function that updates them
 // all, for when the script itself changes the fields (a reset does not fire "input").
 export function setUpCounters() {
@@ -12,9 +14,14 @@ export function setUpCounters() {
     note.setAttribute("aria-live", "polite");
     field.insertAdjacentElement("afterend", note);
     function update() {
-      var left = limit - field.value.length;
-      note.textContent = left + " character" + (left === 1 ? "" : "s") + " left";
+      // Counted as the server counts (lib/length.js); past the limit, by how much to shorten it.
+      var length = textLength(field);
+      var left = limit - length;
+      note.textContent = left >= 0
+        ? left + " character" + (left === 1 ? "" : "s") + " left"
+        : describeLength(length, limit);
       note.classList.toggle("char-count-low", left < limit * 0.1);
+      note.classList.toggle("length-over", left < 0);
     }
     field.addEventListener("input", update);
     update();
