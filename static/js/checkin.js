@@ -70,6 +70,10 @@ import("./lib/fetch.js").then(function (site) {
     find();
   });
 
+  // Typed before this script arrived (a slow connection at the door): search for it now.
+  var served = new URL(window.location.href).searchParams.get("q") || "";
+  if (input.value.trim() !== served.trim()) { find(); }
+
   function countArrival(change) {
     var arrivals = document.getElementById("arrivals");
     if (!arrivals || !change) {

@@ -34,6 +34,10 @@ export function setUpCounters() {
 export function focusConsole() {
   var speaker = document.getElementById("speaker");
   if (!document.querySelector(".capture-form .need-form") || !speaker) { return; }
+  // Never take the focus from a field the facilitator is already typing in (the page may be used
+  // before this script arrives on a slow connection).
+  var active = document.activeElement;
+  if (active && active !== document.body && active !== document.documentElement) { return; }
   var first = speaker.value ? document.getElementById("title") : speaker;
   if (first) { first.focus(); }
 }
