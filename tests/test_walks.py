@@ -54,6 +54,8 @@ ACCESS = {
     "/manage/domains/<int:domain_id>/edit": "organiser",
     "/manage/programme": "organiser",
     "/manage/breakouts/<int:breakout_id>/capture": "facilitator",
+    "/manage/my-breakouts": "facilitator",
+    "/manage/breakouts/<int:breakout_id>/qr-code": "facilitator",
     "/manage/needs/<int:need_id>/dismiss": "facilitator",
     "/manage/needs/<int:need_id>/reopen": "facilitator",
     "/manage/breakouts/<int:breakout_id>/lock": "facilitator",

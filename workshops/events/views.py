@@ -14,6 +14,7 @@ from workshops.events.calendar import calendar_file
 from workshops.events.forms import BreakoutChoice, ModeForm, RegisterForm
 from workshops.events.loaders import own_registration_or_404
 from workshops.events.models import RegistrationState, WorkshopState
+from workshops.events.rules import breakouts_open_to
 from workshops.forms import PostForm
 from workshops.privacy.models import ConsentKind
 from workshops.privacy.services import current_notice
@@ -41,12 +42,14 @@ def workshop(slug: str):
     """One workshop: where and when, its description and its agenda of breakouts."""
     workshop = _load_workshop(slug)
     session = get_session()
+    registration = queries.registration_of(session, workshop, current_user)
     return render_template(
         "events/workshop.html",
         workshop=workshop,
         seats_left=queries.seats_left(session, workshop),
         places_left=queries.places_left(session, workshop),
-        registration=queries.registration_of(session, workshop, current_user),
+        registration=registration,
+        open_breakouts=breakouts_open_to(current_user, workshop, registration),
         closed_because=reg.registration_problem(workshop),
         organisations=queries.listed_organisations(session, workshop),
     )

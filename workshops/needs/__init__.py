@@ -7,6 +7,6 @@ bp = Blueprint("needs", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the breakout boards and the capture console."""
-    from workshops.needs import need_views, projector, views  # noqa: F401 - routes register on import
+    from workshops.needs import my_breakouts_views, need_views, projector, views  # noqa: F401 - routes register on import
 
     app.register_blueprint(bp)
