@@ -1,28 +1,31 @@
-"""Projector mode: a breakout's live board in large type for the room, with its short link and a QR code.
+"""Projector mode: a breakout's live board as a wall for the room's screen, with its short link and a QR code.
 
 Whatever is projected is read by everyone in the room, so the projector shows what the room may read:
 never an ``internal`` need, even when a facilitator (who sees them on their own board) opens it.
-That is why it polls its own board fragment instead of the breakout page's one.
+That is why it polls its own fragment instead of the breakout page's board.
+
+The wall is always in "most votes" order: the needs with the most votes stay pinned on top and the
+page's script turns the pages of the others. It holds nothing to click or fill in (no links, no
+forms): the room only reads it, and a facilitator leaves it with the browser's Back or Esc.
 """
 
 from __future__ import annotations
 
 import segno
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from workshops.db import get_session
 from workshops.events.models import Breakout
-from workshops.forms import PostForm
 from workshops.navigation import external_url
-from workshops.needs import bp, queries, votes
+from workshops.needs import bp, queries
 from workshops.needs import rules as need_rules
 from workshops.needs.loaders import breakout_by_code_or_404
 from workshops.needs.models import Sensitivity
 
-#: The room looks at the needs with the most votes first; ``?sort=newest`` switches.
-DEFAULT_SORT = "votes"
+#: How many of the most-voted needs stay on the wall while the others page: one row of the wall.
+PINNED = 3
 
 
 def qr_code_svg(url: str) -> Markup:
@@ -45,54 +48,56 @@ def _load(code: str) -> tuple[Breakout, need_rules.Standing]:
     return breakout, standing
 
 
-def _sort() -> str:
-    sort = request.args.get("sort", DEFAULT_SORT)
-    return sort if sort in queries.SORTS else DEFAULT_SORT
+def _etag(breakout: Breakout) -> str:
+    # Per person, as the board's: a cache never hands one account's answer to another.
+    return f'"p{breakout.id}-v{breakout.board_version}-u{current_user.id}"'
 
 
-def _etag(breakout: Breakout, sort: str) -> str:
-    # Per person: the board fragment says how many votes they have left.
-    return f'"p{breakout.id}-v{breakout.board_version}-{sort}-u{current_user.id}"'
+def pinned_and_paged(entries: list[queries.BoardEntry]) -> tuple[list[queries.BoardEntry], list[queries.BoardEntry]]:
+    """The wall's two parts, both in "most votes" order: the top needs that have votes, and the rest.
+
+    A need nobody voted for is not pinned as one of the "most votes", even while no need has any.
+    """
+    pinned = [entry for entry in entries[:PINNED] if entry.votes > 0]
+    return pinned, entries[len(pinned) :]
 
 
-def _board(breakout: Breakout, standing: need_rules.Standing, sort: str) -> dict:
-    """What ``needs/_board.html`` needs, with the needs the whole room may read."""
-    session = get_session()
-    entries = queries.board(session, breakout, current_user, standing, sort)
-    return {
-        "breakout": breakout,
-        "standing": standing,
-        "entries": [entry for entry in entries if entry.need.sensitivity != Sensitivity.internal],
-        "votes_left": breakout.votes_per_person - votes.votes_used(session, current_user, breakout),
-        "post_form": PostForm(),
-    }
+def _wall(breakout: Breakout, standing: need_rules.Standing) -> dict:
+    """What ``needs/_wall.html`` needs: the needs the whole room may read, most votes first."""
+    entries = queries.board(get_session(), breakout, current_user, standing, "votes")
+    readable = [entry for entry in entries if entry.need.sensitivity != Sensitivity.internal]
+    pinned, paged = pinned_and_paged(readable)
+    return {"breakout": breakout, "pinned": pinned, "paged": paged}
 
 
 @bp.route("/b/<code>/projector")
 @login_required
 def projector(code: str):
-    """The live board for the room's screen: large type, the breakout's short link and its QR code."""
+    """The live board for the room's screen: large type in columns, the breakout's short link and its QR code."""
     breakout, standing = _load(code)
-    sort = _sort()
     link = external_url("needs.breakout", code=breakout.code)
+    leave = (
+        url_for("needs.manage_capture", breakout_id=breakout.id)
+        if standing.facilitates
+        else url_for("needs.breakout", code=breakout.code)
+    )
     return render_template(
         "needs/projector.html",
         workshop=breakout.workshop,
-        sort=sort,
-        etag=_etag(breakout, sort),
+        etag=_etag(breakout),
         link=link,
+        leave_url=leave,
         qr_code=qr_code_svg(link),
-        **_board(breakout, standing, sort),
+        **_wall(breakout, standing),
     )
 
 
 @bp.route("/b/<code>/projector/board")
 @login_required
 def projector_board(code: str):
-    """The projected board's list alone, for the page to poll: 304 and no body while nothing changed."""
+    """The wall's needs alone, for the page to poll: 304 and no body while nothing changed."""
     breakout, standing = _load(code)
-    sort = _sort()
-    etag = _etag(breakout, sort)
+    etag = _etag(breakout)
     if etag in request.headers.get("If-None-Match", ""):
         return "", 304, {"ETag": etag}
-    return render_template("needs/_board.html", **_board(breakout, standing, sort)), 200, {"ETag": etag}
+    return render_template("needs/_wall.html", **_wall(breakout, standing)), 200, {"ETag": etag}
