@@ -130,10 +130,13 @@ def test_similar_needs_show_while_typing(browser, live_server, breakout_url, che
     box = page.locator(".similar-needs-box")
     expect(box).to_be_visible()
     expect(box.get_by_role("heading", name="Similar needs already logged")).to_be_visible()
-    link = box.get_by_role("link", name=logged)
+    link = box.get_by_role("link", name=re.compile("^" + logged))
     expect(link).to_have_attribute("target", "_blank")
     expect(link).to_have_attribute("rel", "noopener")
-    expect(box.locator("li", has=page.get_by_role("link", name=logged))).to_contain_text("this breakout")
+    own = box.locator("li", has=page.get_by_role("link", name=re.compile("^" + logged)))
+    expect(own).to_contain_text("this breakout")
+    expect(own).to_contain_text("Your own need")  # no "vote for this instead" for one's own need
+    expect(own.get_by_role("button", name=re.compile("Vote for this instead"))).to_have_count(0)
     assert box.locator("li").count() <= 5
     check_page(page, "breakout-similar-phone")
 

@@ -6,11 +6,15 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from workshops.auth.models import OrganisationType
+from workshops.auth.models import OrganisationType, User, organisation_type_label
+from workshops.countries import country_choices
 from workshops.db import max_length
 from workshops.events.models import Breakout
-from workshops.forms import options, strip
+from workshops.forms import LongSelect, options, strip
 from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity
+from workshops.needs.speakers import SpeakerChoice, choose_speaker
+
+_SPEAKER_LIMIT = max_length(Need, "stated_by_name")
 
 
 def _text(name: str, label: str, *, area: bool = False, required: str | None = None, description: str = ""):
@@ -78,17 +82,44 @@ class NeedForm(FlaskForm):
 
 
 class SpeakerFields(NeedForm):
-    """The facilitator's capture form: a need stated by someone in the room."""
+    """The facilitator's capture form: a need stated by someone in the room.
+
+    The speaker is an attendee of the breakout (their own organisation, type and country are
+    stored, whatever the organisation fields hold) or anyone else, whose organisation is typed.
+    """
 
     speaker = StringField(
         "Stated by",
-        validators=[DataRequired("Who said it? Type a name."), Length(max=max_length(Need, "stated_by_name"))],
+        validators=[
+            DataRequired("Who said it? Type a name."),
+            Length(max=_SPEAKER_LIMIT, message=f"Use at most {_SPEAKER_LIMIT} characters for the name."),
+        ],
         filters=[strip],
-        description="Start typing: attendees are suggested; anyone else's name is fine too.",
-        render_kw={"list": "attendee-names", "autocomplete": "off"},
+        description="Start typing: attendees are suggested with their organisation; anyone else's name is fine too.",
+        render_kw={"list": "attendee-names", "autocomplete": "off", "maxlength": _SPEAKER_LIMIT},
     )
+    #: The attendee the page's script matched to the name typed; without the script the name decides.
+    attendee_id = HiddenField()
+    #: Not sent while an attendee's are shown (the page locks them): "not given" then, and the attendee's stored.
+    organisation_type = SelectField("Type", default="")
+    country = SelectField("Country", default="", widget=LongSelect())
 
     field_order = ("speaker", "title", "statement")
+
+    def __init__(self, *args, attendees: list[User] = (), **kwargs):
+        """Offer the breakout's attendees as speakers; an outsider's type and country may stay unsaid."""
+        super().__init__(*args, **kwargs)
+        self.attendees = list(attendees)
+        self.choice = SpeakerChoice()
+        types = ((t.value, organisation_type_label(t.value, short=True)) for t in OrganisationType)
+        self.organisation_type.choices = options([("", "Not given"), *types])
+        self.country.choices = options([("", "Not given"), *country_choices()])
+
+    def validate_speaker(self, field) -> None:
+        """An attendee of this breakout, unambiguously, or a name that is no attendee's."""
+        self.choice = choose_speaker(field.data or "", self.attendee_id.data or "", self.attendees)
+        if self.choice.problem:
+            raise ValidationError(self.choice.problem)
 
 
 class DismissForm(FlaskForm):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import AnyOf, InputRequired
 
+from workshops import http
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session
@@ -20,6 +23,7 @@ from workshops.needs.forms import EditForm, MergeForm
 from workshops.needs.loaders import breakout_by_code_or_404, need_or_404
 from workshops.needs.models import URGENCY_WORDS, Need, NeedState, Sensitivity
 from workshops.needs.views import _test_beds, _values
+from workshops.needs.votes import votes_left
 from workshops.security import SIMILAR_PER_ACCOUNT, account_key, limiter
 
 #: How much of each suggested need's statement the form shows.
@@ -110,7 +114,7 @@ def _chosen(ids: list[int], *, strict: bool = True) -> list[Need]:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return list(dict.fromkeys(int(v) for v in values if v.strip().isdigit()))
+    return http.ids(values)
 
 
 @bp.route("/manage/needs/merge", methods=["GET", "POST"])
@@ -128,9 +132,9 @@ def merge():
         ticked = _chosen(_ids(request.args.getlist("need")))
         typed = request.args.get("add", "").replace(",", " ").replace("#", " ").split()
         chosen = list({n.id: n for n in ticked + _chosen(_ids(typed), strict=False)}.values())
-    if request.method == "GET" and (refusal := _unmergeable(chosen)):
+    if request.method == "GET" and (refusal := _unmergeable(chosen, source)):
         flash(refusal, "warning")
-        return redirect(_back(chosen, source))
+        return redirect(_back(chosen, source, request.args.get("breakout", "")))
     session = get_session()
     if not need_rules.may_merge(session, current_user, chosen):
         abort(403)
@@ -161,8 +165,11 @@ def merge():
     return render_template("needs/merge.html", form=form, chosen=chosen, target=target, boards=boards, source=source)
 
 
-def _unmergeable(chosen: list[Need]) -> str | None:
+def _unmergeable(chosen: list[Need], source: str = "") -> str | None:
     """Why these needs cannot be merged, said before anyone edits the merged need; ``None`` if they can."""
+    if len(chosen) < 2 and source == "console":
+        ticked = "none is ticked" if not chosen else "only one is ticked"
+        return f"Tick at least two needs on the board to merge them: {ticked}."
     if len(chosen) < 2:
         return "Choose at least two needs to merge: tick them on the board or in the needs explorer."
     done = [need for need in chosen if need.state != NeedState.open]
@@ -177,10 +184,16 @@ def _board(boards: list[Breakout], asked: str) -> Breakout:
     return next((breakout for breakout in boards if str(breakout.id) == asked.strip()), boards[0])
 
 
-def _back(chosen: list[Need], source: str = "") -> str:
-    """Where a refused merge sends the person back to: where they chose the needs."""
+def _back(chosen: list[Need], source: str = "", breakout: str = "") -> str:
+    """Where a refused merge sends the person back to: where they chose the needs.
+
+    From the capture console (``back=console``) that is the console of ``breakout``, even with no
+    need ticked; the console checks that the person facilitates it, so the number gives nothing away.
+    """
     if source == "explorer":
         return url_for("usecases.explorer", need=[need.id for need in chosen])
+    if source == "console" and re.fullmatch(r"[0-9]{1,9}", breakout):
+        return url_for("needs.manage_capture", breakout_id=int(breakout))
     if chosen:
         return url_for("needs.manage_capture", breakout_id=chosen[0].breakout_id)
     return url_for("usecases.explorer")
@@ -197,14 +210,39 @@ def similar(code: str):
     limit = {"title": 160, "statement": 1000, "context": 2000}
     text = {name: request.args.get(name, "")[:size] for name, size in limit.items()}
     exclude = tuple(int(v) for v in request.args.getlist("exclude") if v.isdigit())
-    found = suggestions.similar_needs(get_session(), current_user, **text, exclude=exclude)
-    return {"suggestions": [_suggestion(n, breakout) for n in found]}
+    session = get_session()
+    found = suggestions.similar_needs(session, current_user, **text, exclude=exclude)
+    if not found:  # most look-ups while typing: no vote to offer, so no query about votes
+        return {"suggestions": []}
+    voted = queries.voted_for(session, current_user, (n.id for n in found))
+    return {
+        "suggestions": [_suggestion(n, breakout, standing, voted) for n in found],
+        "votes_left": votes_left(session, current_user, breakout),
+    }
 
 
-def _suggestion(need: Need, breakout) -> dict:
-    """A similar need as the form lists it; where it was stated when that is another breakout."""
+def _votable(need: Need, breakout: Breakout, standing: need_rules.Standing) -> bool:
+    """Whether the vote route would take this person's vote for the need, so that the form may offer it.
+
+    A need of this breakout's board, open, not their own (a vote "instead" of their own need makes no
+    sense), on a board they see and that is not closed. The vote limit is left to the vote route,
+    which says why it refuses.
+    """
+    return (
+        need.breakout_id == breakout.id
+        and need.state == NeedState.open
+        and need.stated_by_id != current_user.id
+        and standing.sees_board
+        and (need.sensitivity != Sensitivity.internal or standing.sees_internal)
+        and breakout.locked_at is None
+    )
+
+
+def _suggestion(need: Need, breakout: Breakout, standing: need_rules.Standing, voted: set[int]) -> dict:
+    """A similar need as the form lists it; where it was stated when that is another breakout; whether to vote."""
     here = need.breakout_id == breakout.id
     statement = need.statement[:EXCERPT] + ("…" if len(need.statement) > EXCERPT else "")
+    votable = _votable(need, breakout, standing)
     return {
         "id": need.id,
         "title": need.title,
@@ -212,6 +250,10 @@ def _suggestion(need: Need, breakout) -> dict:
         "where": "this breakout" if here else f"{need.breakout.title} · {need.breakout.workshop.title}",
         "same_board": here,
         "url": url_for("needs.need", need_id=need.id),
+        "mine": need.stated_by_id == current_user.id,
+        "votable": votable,
+        "voted": need.id in voted,
+        "vote_url": url_for("needs.vote", need_id=need.id) if votable else None,
     }
 
 

@@ -129,6 +129,14 @@ def vote_counts(session: Session, need_ids: Iterable[int]) -> dict[int, int]:
     return dict(session.exec(counted).all())
 
 
+def voted_for(session: Session, user: User, need_ids: Iterable[int]) -> set[int]:
+    """Which of the needs ``user`` has given a vote to (one query)."""
+    ids = list(need_ids)
+    if not ids:
+        return set()
+    return set(session.exec(select(Vote.need_id).where(Vote.user_id == user.id, col(Vote.need_id).in_(ids))).all())
+
+
 def internal_texts(session: Session) -> list[InternalText]:
     """Every internal need's title and statement (one query), for ``disclosure.quotations``."""
     rows = session.exec(

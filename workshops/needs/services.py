@@ -9,7 +9,7 @@ PostgreSQL), so that nobody gets more votes than the breakout allows by clicking
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import TypeVar
 
 from sqlalchemy import update
@@ -111,14 +111,18 @@ def log_need(
     """Store a need stated in the breakout; return it, and whether it is new.
 
     A facilitator capturing for someone names the speaker (an attendee's account, or a free name);
-    otherwise the author stated it. The same ``idempotency_key`` sent again (a form re-sent after
-    the connection dropped) returns the need stored the first time instead of a second one.
+    otherwise the author stated it. A need captured for an attendee counts for the attendee's own
+    organisation, type and country, whatever ``values`` says: the facilitator's form never decides
+    whom a need is credited to. The same ``idempotency_key`` sent again (a form re-sent after the
+    connection dropped) returns the need stored the first time instead of a second one.
     """
     if idempotency_key:
         existing = _by_key(session, idempotency_key)
         if existing is not None:
             return existing, False
     capturing = speaker is not None or bool(speaker_name)
+    if speaker is not None:
+        values = credited_to(values, speaker)
     vector = similarity.represent(values.title, values.statement, values.context)  # before the lock: ~50 ms
 
     def change(locked: Breakout) -> Need:
@@ -144,6 +148,16 @@ def log_need(
         if existing is None:
             raise
         return existing, False
+
+
+def credited_to(values: NeedInput, speaker: User) -> NeedInput:
+    """``values`` with the organisation, type and country of the person who stated the need."""
+    return replace(
+        values,
+        organisation=speaker.organisation,
+        organisation_type=speaker.organisation_type,
+        country=speaker.country,
+    )
 
 
 def _by_key(session: Session, key: str) -> Need | None:

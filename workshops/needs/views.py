@@ -16,7 +16,7 @@ from workshops.events.models import Breakout, TestBed
 from workshops.events.rules import can_facilitate
 from workshops.forms import PostForm
 from workshops.http import json_error, wants_json
-from workshops.needs import bp, queries, votes
+from workshops.needs import bp, queries, speakers, votes
 from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import BoardSettingsForm, DismissForm, NeedForm, SpeakerFields
@@ -59,8 +59,9 @@ def _need_form(breakout: Breakout, form_class=NeedForm, **kwargs):
     if request.method == "GET":
         form.idempotency_key.data = uuid.uuid4().hex
         form.test_bed_id.data = breakout.test_bed_id
-        form.organisation.data = current_user.organisation
-        form.organisation_type.data = current_user.organisation_type
+        if not isinstance(form, SpeakerFields):  # the console never credits the facilitator by default
+            form.organisation.data = current_user.organisation
+            form.organisation_type.data = current_user.organisation_type
     return form
 
 
@@ -123,7 +124,7 @@ def _page(template: str, breakout: Breakout, standing, **context):
         entries=entries,
         sort=sort,
         etag=_etag(breakout, standing, sort),
-        votes_left=breakout.votes_per_person - votes.votes_used(get_session(), current_user, breakout),
+        votes_left=votes.votes_left(get_session(), current_user, breakout),
         post_form=PostForm(),
         similar_url=url_for("needs.similar", code=breakout.code),
         **context,
@@ -142,7 +143,7 @@ def board(code: str):
     if etag in request.headers.get("If-None-Match", ""):
         return "", 304, {"ETag": etag}
     entries = queries.board(get_session(), breakout, current_user, standing, sort)
-    votes_left = breakout.votes_per_person - votes.votes_used(get_session(), current_user, breakout)
+    votes_left = votes.votes_left(get_session(), current_user, breakout)
     html = render_template(
         "needs/_board.html",
         breakout=breakout,
@@ -164,7 +165,17 @@ def _on_the_board(need: Need) -> bool:
     return standing.sees_board and (need.sensitivity != "internal" or standing.sees_internal)
 
 
-def _after_vote(breakout: Breakout):
+def _after_vote(breakout: Breakout, refused: needs.NeedError | None = None):
+    """The script gets 204, or the refusal in JSON; a form goes back to the board, or to the page's top.
+
+    A refused vote sends the page to its top, where the flashed refusal is shown: anchored at the
+    board, the person would never read why nothing changed.
+    """
+    if refused is not None:
+        if wants_json():
+            return json_error(422, str(refused))
+        flash(str(refused), "warning")
+        return redirect(url_for("needs.breakout", code=breakout.code))
     if wants_json():
         return "", 204
     return redirect(url_for("needs.breakout", code=breakout.code, _anchor="board"))
@@ -178,9 +189,7 @@ def vote(need_id: int):
     try:
         votes.vote(session=get_session(), need=need, user=current_user)
     except needs.NeedError as refused:
-        if wants_json():
-            return json_error(422, str(refused))
-        flash(str(refused), "warning")
+        return _after_vote(breakout, refused)
     return _after_vote(breakout)
 
 
@@ -192,7 +201,7 @@ def unvote(need_id: int):
     try:
         votes.unvote(session=get_session(), need=need, user=current_user)
     except needs.NeedError as refused:
-        flash(str(refused), "warning")
+        return _after_vote(breakout, refused)
     return _after_vote(breakout)
 
 
@@ -210,52 +219,100 @@ def manage_capture(breakout_id: int):
     breakout = _facilitated(breakout_id)
     session = get_session()
     standing = need_rules.standing(session, current_user, breakout)
-    form = _need_form(breakout, SpeakerFields)
-    if request.method == "GET":
-        last = browser.get("last_speaker", {})
-        if last.get("breakout") == breakout.id:
-            form.speaker.data, form.organisation.data = last.get("name", ""), last.get("organisation", "")
-            form.organisation_type.data = last.get("organisation_type", form.organisation_type.data)
     attendees = queries.attendees_of(session, breakout)
+    form = _need_form(breakout, SpeakerFields, attendees=attendees)
+    if request.method == "GET":
+        _recall_speaker(form, breakout)
     if form.validate_on_submit():
-        speaker = next((a for a in attendees if a.name.casefold() == form.speaker.data.casefold()), None)
-        values = _values(form)
-        values.country = speaker.country if speaker else ""
         try:
             need, created = needs.log_need(
                 session=session,
                 breakout=breakout,
-                values=values,
+                values=_captured_values(form),
                 author=current_user,
-                speaker=speaker,
-                speaker_name="" if speaker else form.speaker.data,
+                speaker=form.choice.attendee,
+                speaker_name="" if form.choice.attendee else form.speaker.data,
                 idempotency_key=form.idempotency_key.data or None,
             )
         except needs.NeedError as refused:
             form.form_errors.append(str(refused))
         else:
-            browser["last_speaker"] = {
-                "breakout": breakout.id,
-                "name": form.speaker.data,
-                "organisation": form.organisation.data,
-                "organisation_type": form.organisation_type.data,
-            }
+            _remember_speaker(form, breakout)
             return _saved(
                 need, created, f"Captured: {need.title}", url_for("needs.manage_capture", breakout_id=breakout.id)
             )
     if request.method == "POST" and wants_json():
         return _refused(form)
-    dismissed = queries.dismissed_needs(session, breakout)
-    settings = BoardSettingsForm(obj=breakout, formdata=None)
+    _show_attendee_details(form)
     return _page(
         "needs/capture.html",
         breakout,
         standing,
         form=form,
-        attendees=attendees,
-        dismissed=dismissed,
-        settings=settings,
+        speakers=speakers.speaker_options(attendees),
+        credited=_credited(form),
+        dismissed=queries.dismissed_needs(session, breakout),
+        settings=BoardSettingsForm(obj=breakout, formdata=None),
     )
+
+
+def _captured_values(form: SpeakerFields) -> needs.NeedInput:
+    """What the console sends: an outsider's organisation as typed (an attendee's is their own, see log_need)."""
+    values = _values(form)
+    values.organisation_type = form.organisation_type.data or speakers.UNKNOWN_TYPE
+    values.country = form.country.data or ""
+    return values
+
+
+def _credited(form: SpeakerFields) -> str:
+    """The "Credited to" line for the form as shown; the page's script keeps it up to date."""
+    return speakers.credit_line(
+        form.speaker.data or "",
+        form.choice,
+        organisation=form.organisation.data or "",
+        organisation_type=form.organisation_type.data or "",
+        country=form.country.data or "",
+    )
+
+
+def _remember_speaker(form: SpeakerFields, breakout: Breakout) -> None:
+    """The console keeps the speaker for the next need (people say several things in a row)."""
+    outsider = form.choice.attendee is None
+    browser["last_speaker"] = {
+        "breakout": breakout.id,
+        "name": form.speaker.data,
+        "attendee_id": "" if outsider else str(form.choice.attendee.id),
+        "organisation": form.organisation.data if outsider else "",
+        "organisation_type": form.organisation_type.data if outsider else "",
+        "country": form.country.data if outsider else "",
+    }
+
+
+def _recall_speaker(form: SpeakerFields, breakout: Breakout) -> None:
+    """The last speaker of this breakout in the form; an attendee with their own details, never the facilitator's."""
+    last = browser.get("last_speaker", {})
+    if last.get("breakout") != breakout.id:
+        return
+    form.speaker.data, form.attendee_id.data = last.get("name", ""), last.get("attendee_id", "")
+    form.choice = speakers.choose_speaker(form.speaker.data, form.attendee_id.data, form.attendees)
+    if form.choice.problem:  # the attendee left the breakout since: the name alone decides now
+        form.choice = speakers.choose_speaker(form.speaker.data, "", form.attendees)
+    form.attendee_id.data = str(form.choice.attendee.id) if form.choice.attendee else ""
+    if form.choice.attendee is None:
+        form.organisation.data = last.get("organisation", "")
+        form.organisation_type.data = last.get("organisation_type", "")
+        form.country.data = last.get("country", "")
+
+
+def _show_attendee_details(form: SpeakerFields) -> None:
+    """An attendee's own organisation, type and country in the fields, as they will be stored."""
+    person = form.choice.attendee
+    if person is not None:
+        form.organisation.data, form.organisation_type.data, form.country.data = (
+            person.organisation,
+            person.organisation_type,
+            person.country,
+        )
 
 
 @bp.route("/manage/breakouts/<int:breakout_id>/board", methods=["POST"])

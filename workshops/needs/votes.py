@@ -17,6 +17,18 @@ def votes_used(session: Session, user: User, breakout: Breakout) -> int:
     ).one()
 
 
+def votes_left(session: Session, user: User, breakout: Breakout) -> int:
+    """How many votes the person may still give here: never below 0, even after the facilitators lowered the number."""
+    return max(0, breakout.votes_per_person - votes_used(session, user, breakout))
+
+
+def used_up(votes_per_person: int) -> str:
+    """What a person out of votes reads: why they cannot vote, and what to do about it."""
+    if votes_per_person == 1:
+        return "You have used your vote: take it back to vote here."
+    return f"You have used your {votes_per_person} votes: take one back to vote here."
+
+
 def vote(*, session: Session, need: Need, user: User) -> None:
     """Give a vote to a need (at most one per need, at most the breakout's number in all)."""
 
@@ -29,7 +41,7 @@ def vote(*, session: Session, need: Need, user: User) -> None:
         if mine is not None:
             return
         if votes_used(session, user, locked) >= locked.votes_per_person:
-            raise NeedError(f"You have used your {locked.votes_per_person} votes: take one back to vote here.")
+            raise NeedError(used_up(locked.votes_per_person))
         session.add(Vote(need_id=need.id, user_id=user.id, breakout_id=locked.id))
         session.flush()
 

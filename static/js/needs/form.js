@@ -5,6 +5,7 @@ import { postPairs, request, withToken } from "../lib/fetch.js";
 import { forgetStored, readStored, writeStored } from "../lib/storage.js";
 import { fillForm, formPairs, newKey, renderedPairs, valueOf, withoutNames } from "./fields.js";
 import { makeSimilarNeeds } from "./similar.js";
+import { setUpSpeaker } from "./speaker.js";
 
 const DRAFT_PREFIX = "workshops:draft:";
 const OUTBOX_PREFIX = "workshops:outbox:";
@@ -17,6 +18,8 @@ export function setUpNeedForm(form, refreshCounters) {
   // The breakout page and the capture console send in the background; edit and merge pages post.
   var sendsInBackground = form.hasAttribute("data-background");
   var onConsole = Boolean(form.elements.speaker);
+  // On the console the speaker's organisation follows the speaker, also when this script fills the form.
+  if (onConsole) { refreshCounters = setUpSpeaker(form, refreshCounters); }
   // The merge page's form lives at one address for every merge: the needs merged tell drafts apart.
   var mergedNeeds = form.elements.needs ? "?needs=" + form.elements.needs.value : "";
   // Drafts and the outbox belong to the account that typed them: on a shared device, someone who
@@ -119,7 +122,7 @@ export function setUpNeedForm(form, refreshCounters) {
   // An empty form for the next need: the speaker and their organisation stay on the console,
   // the rendered defaults (organisation, test bed) on the attendee's page.
   function startNextNeed() {
-    var kept = onConsole ? ["speaker", "organisation", "organisation_type"].map(function (name) {
+    var kept = onConsole ? ["speaker", "attendee_id", "organisation", "organisation_type", "country"].map(function (name) {
       return [name, form.elements[name].value];
     }) : [];
     form.reset();
