@@ -23,3 +23,18 @@ def json_error(
 ) -> tuple[dict, int]:
     """The one JSON answer for a refusal or an error: a message for the person, and the fields at fault."""
     return {"error": message, "errors": errors or {}, "form_errors": form_errors or []}, status
+
+
+#: The largest id a table holds (a 32-bit integer on PostgreSQL): a larger number is no id.
+MAX_ID = 2_147_483_647
+
+
+def ids(values: list[str]) -> list[int]:
+    """The ids among request values, once each, in the order given: plain ASCII digits, in range.
+
+    ``"²".isdigit()`` is true and ``int("²")`` fails, and an id past ``MAX_ID`` makes PostgreSQL
+    refuse the query: both are simply not ids.
+    """
+    found = (value.strip() for value in values)
+    numbers = (int(text) for text in found if text.isascii() and text.isdigit() and len(text) <= 10)
+    return list(dict.fromkeys(number for number in numbers if 0 < number <= MAX_ID))

@@ -170,3 +170,11 @@ def test_needs_already_merged_are_refused_before_anything_is_typed(organiser_cli
     assert f"Only open needs can be merged, and #{second.id} “Drones over the border” is not open any more." in page
     nothing = organiser_client.get("/manage/needs/merge?back=explorer")
     assert nothing.headers["Location"] == "/manage/needs"
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "99999999999", "2147483648", "-1", "0"])
+def test_what_is_no_id_is_never_a_server_error(organiser_client, drones, value):
+    first, _second = drones
+    merge = organiser_client.get(f"/manage/needs/merge?need={first.id}&need={value}")
+    assert merge.status_code == 302  # one need is not enough to merge: said, not a 500
+    assert organiser_client.get(f"/manage/use-cases/new?need={value}").status_code == 200  # an empty draft

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from workshops import http
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.db import get_session, max_length
@@ -64,7 +65,7 @@ def _load(use_case_id: int, *, deleted: bool = False) -> UseCase:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return list(dict.fromkeys(int(v) for v in values if v.strip().isdigit()))
+    return http.ids(values)
 
 
 def _form(**kwargs) -> UseCaseForm:
