@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
+import markdown as markdown_lib
 import pytest
 
-from workshops.markdown import escape, render_markdown
+from workshops.markdown import escape, neutralise, render_markdown
 
 
 def test_markdown_renders_common_structure():
@@ -55,7 +58,6 @@ def test_template_filter_is_the_way_templates_render_markdown(app):
 
 # Random Markdown: whatever comes in, only allow-listed tags, attributes and URL schemes come out.
 
-from html.parser import HTMLParser  # noqa: E402
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -128,3 +130,63 @@ def test_a_greater_than_sign_is_escaped_inside_the_line_unless_asked_not_to():
     assert escape("<b>x</b> > y") == "&lt;b\\>x&lt;/b\\> \\> y"
     assert escape("<b>x</b> > y", inline_gt=False) == "&lt;b>x&lt;/b> > y"
     assert escape("> y", inline_gt=False) == "\\> y"
+
+
+# --- Markdown made safe for other renderers -----------------------------------------------------
+
+#: What people paste into a use case, meant or not: raw HTML, event handlers, script links.
+XSS_CORPUS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "<svg onload=alert(1)>",
+    "<iframe src=//evil.example></iframe>",
+    "<div onclick=alert(1)>click</div>",
+    "[click](javascript:alert(1))",
+    "[click](JavaScript:void(alert(1)))",
+    "![x](data:text/html;base64,PHNjcmlwdD4=)",
+    "[x]( javascript:alert(1) )",
+    "[x][evil]\n\n[evil]: javascript:alert(1)",
+    "<scr<script>ipt>alert(1)</script>",
+    "| a |\n|---|\n| <img src=x onerror=alert(1)> |",
+    "- item <b onmouseover=alert(1)>b</b>",
+    "> quote <style>body{display:none}</style>",
+    "<details open ontoggle=alert(1)>",
+    "<https://example.org/ok> and <mailto:a@example.org>",
+]
+
+
+class _Tags(HTMLParser):
+    """Every tag and attribute a renderer produced."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
+def _rendered_by_others(text: str) -> list[tuple[str, dict]]:
+    """Tags from Python-Markdown as other programs run it: raw HTML passed through, nothing sanitised."""
+    parser = _Tags()
+    parser.feed(markdown_lib.markdown(text, extensions=["extra"]))
+    return parser.found
+
+
+@pytest.mark.parametrize("text", XSS_CORPUS)
+def test_neutralised_markdown_runs_nothing_whoever_renders_it(text):
+    assert _rendered_by_others(text) != [] or "<" not in text  # the corpus does reach raw HTML unneutralised
+    for tag, attributes in _rendered_by_others(neutralise(f"Before.\n\n{text}\n\nAfter.")):
+        assert tag not in {"script", "img", "svg", "iframe", "style", "div", "details", "b"}, (text, tag)
+        assert not any(name.startswith("on") for name in attributes), (text, attributes)
+        for name in ("href", "src"):
+            assert not attributes.get(name, "").strip().lower().startswith(("javascript:", "data:")), (text, attributes)
+
+
+def test_neutralising_keeps_markdown_code_and_safe_links():
+    text = "## Context\n\n**Bold** `<b>code</b>` [site](https://example.org) <https://example.org>\n\n```\n<script>x</script>\n```"
+    kept = neutralise(text)
+    assert "**Bold** `<b>code</b>` [site](https://example.org) <https://example.org>" in kept
+    assert "```\n<script>x</script>\n```" in kept  # shown as code by every renderer
+    assert neutralise("a < b and 2 > 1") == "a &lt; b and 2 > 1"

@@ -93,3 +93,68 @@ def escape(text: str, *, inline_gt: bool = True, source: bool = False) -> str:
         escaped = escaped.replace("<", "&lt;")
     escaped = _NUMBERED.sub(r"\1\\\2", escaped)
     return _LINE_START.sub(r"\\\1", escaped)
+
+
+#: A fence opening or closing a code block: three or more backticks or tildes.
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+#: Inline code: a run of backticks, anything, the same run again.
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+#: An autolink Markdown itself makes safe: ``<https://…>`` or ``<mailto:…>``.
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^\s<>]*)>", re.IGNORECASE)
+#: The start of a link or image whose address runs code or carries data: ``[text](javascript:…``.
+_UNSAFE_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?\s*(?:javascript|vbscript|data|file):", re.IGNORECASE)
+#: A reference definition with such an address: ``[id]: javascript:…``.
+_UNSAFE_REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:\s*)<?\s*(?:javascript|vbscript|data|file):\S*", re.IGNORECASE)
+
+
+def neutralise(text: str) -> str:
+    """Markdown source safe for whoever renders it elsewhere, with any renderer: no raw HTML, no script links.
+
+    Our pages sanitise what they render; a Markdown download is rendered by other programs, many of
+    which pass raw HTML through. So outside code (fenced blocks and inline code, which every renderer
+    shows as text), ``<`` becomes ``&lt;`` (raw HTML then shows as typed; autolinks to web and mail
+    addresses stay links), and a link or image whose address is ``javascript:``, ``vbscript:``,
+    ``data:`` or ``file:`` keeps its text and loses its address.
+    """
+    lines = []
+    fence = None
+    for line in text.split("\n"):
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+            lines.append(line)
+            continue
+        if opening:
+            fence = opening.group(1)
+            lines.append(line)
+            continue
+        lines.append(_neutralise_line(_UNSAFE_REFERENCE.sub(r"\1#", line)))
+    return "\n".join(lines)
+
+
+def _neutralise_line(line: str) -> str:
+    """One line outside a code block: inline code kept as it is, the rest made inert."""
+    parts, at = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        parts += [_inert(line[at : span.start()]), span.group(0)]
+        at = span.end()
+    parts.append(_inert(line[at:]))
+    return "".join(parts)
+
+
+def _without_unsafe_links(text: str) -> str:
+    """Each unsafe link or image replaced by its text; its address may hold parentheses, nested."""
+    while link := _UNSAFE_LINK.search(text):
+        depth, at = 1, link.end()
+        while at < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[at], 0)
+            at += 1
+        text = text[: link.start()] + link.group(1) + text[at:]
+    return text
+
+
+def _inert(text: str) -> str:
+    text = _without_unsafe_links(text)
+    kept = _AUTOLINK.split(text)  # odd items are the autolinks' addresses
+    return "".join(f"<{part}>" if index % 2 else part.replace("<", "&lt;") for index, part in enumerate(kept))

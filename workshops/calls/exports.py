@@ -21,7 +21,7 @@ from workshops.calls.docx import DocxWriter
 from workshops.calls.models import SECTIONS, OpenCall
 from workshops.downloads import csv_text
 from workshops.markdown import escape as escape_markdown
-from workshops.markdown import render_markdown
+from workshops.markdown import neutralise, render_markdown
 from workshops.timeutil import local, zone_abbreviation
 from workshops.usecases import traceability
 
@@ -107,7 +107,7 @@ def markdown(call_text: CallText) -> str:
     for field, heading in SECTIONS.items():
         body = getattr(call, field).strip()
         if body:
-            parts += [f"## {heading}", text.shift_headings(body, 2)]
+            parts += [f"## {heading}", text.shift_headings(neutralise(body), 2)]
     if call_text.groups:
         parts.append("## Challenges")
     for group in call_text.groups:
@@ -119,7 +119,7 @@ def markdown(call_text: CallText) -> str:
             facts = challenge_facts(call_text, challenge)
             parts.append("\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in facts))
             if challenge.body.strip():
-                parts.append(text.shift_headings(challenge.body.strip(), BODY_SHIFT))
+                parts.append(text.shift_headings(neutralise(challenge.body.strip()), BODY_SHIFT))
     return "\n\n".join(parts) + "\n"
 
 
@@ -192,8 +192,9 @@ def html(call_text: CallText) -> str:
 def rows(call_text: CallText) -> list[dict]:
     """One object per challenge, for the platform where applicants apply: the facts, then the full text.
 
-    ``body`` is the challenge's Markdown exactly as published (the use case's current text while the
-    call is a draft); ``body_html`` is that text as the call's pages show it, rendered and sanitised
+    ``body`` is the challenge's Markdown as published (the use case's current text while the call is a
+    draft), made inert for any renderer (``markdown.neutralise``: raw HTML shows as typed, script
+    links lose their address); ``body_html`` is that text as the call's pages show it, rendered and sanitised
     by the one Markdown helper, its headings as written (the call's own pages move them under the
     challenge's heading). New keys go at the end: readers of the earlier ones keep working.
     """
@@ -219,7 +220,7 @@ def _row(call_text: CallText, group: DomainGroup, challenge: ChallengeText) -> d
         "countries": counts.countries,
         "workshops": counts.workshops,
         "domain_number": group.number,
-        "body": challenge.body,
+        "body": neutralise(challenge.body),
         "body_html": str(render_markdown(challenge.body)),
     }
 
