@@ -3,7 +3,9 @@
 Each function runs one registration change (``events.registration``: under the workshop's lock,
 committed) and then tells the people it concerns: the participant, with the calendar file, and
 whoever a freed place went to. The refusals of registration (``RegistrationError``,
-``AlreadyRegistered``, ``Busy``) pass through unchanged, and then nothing is sent.
+``AlreadyRegistered``, ``Busy``) pass through unchanged, and then nothing is sent. Once the
+workshop has started every change is refused (``RegistrationFrozen``); organisers correct the
+record then with their own overrides (``events.attendance``).
 """
 
 from __future__ import annotations
@@ -39,8 +41,17 @@ def switch_mode(*, session: Session, registration: Registration, mode: str, diet
     return outcome
 
 
+def change_requirements(
+    *, session: Session, registration: Registration, dietary: str = "", accessibility: str = ""
+) -> reg.Outcome:
+    """Correct one's dietary or accessibility requirements; nothing in the calendar changes, so no e-mail."""
+    return reg.change_requirements(
+        session=session, registration=registration, dietary=dietary, accessibility=accessibility
+    )
+
+
 def cancel(*, session: Session, registration: Registration) -> reg.Outcome:
     """Cancel; the calendar file removes the event, and whoever moves up is told."""
-    outcome = reg.cancel(session=session, registration=registration)
+    outcome = reg.cancel_own(session=session, registration=registration)
     notifications.cancelled(outcome)
     return outcome

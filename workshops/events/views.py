@@ -107,9 +107,16 @@ def _standing(registration) -> str:
 @bp.route("/me/registrations")
 @login_required
 def my_registrations():
-    """Everything the person registered for: upcoming, past and cancelled."""
+    """Everything the person registered for: upcoming (soonest first), past (latest first, read-only), cancelled."""
+    registrations = queries.registrations_of(get_session(), current_user)
+    active = [r for r in registrations if r.is_active]
     return render_template(
-        "events/my_registrations.html", registrations=queries.registrations_of(get_session(), current_user)
+        "events/my_registrations.html",
+        upcoming=[r for r in active if not reg.has_started(r.workshop)],
+        past=sorted(
+            (r for r in active if reg.has_started(r.workshop)), key=lambda r: r.workshop.starts_at, reverse=True
+        ),
+        cancelled=[r for r in registrations if not r.is_active],
     )
 
 
@@ -118,6 +125,8 @@ def my_registrations():
 def registration(registration_id: int):
     """One registration: change breakouts, switch mode, withdraw the listing consent, cancel."""
     registration = own_registration_or_404(registration_id)
+    if request.method == "POST" and reg.has_started(registration.workshop):
+        return _frozen(registration)
     session = get_session()
     workshop = registration.workshop
     form = BreakoutChoice(workshop=workshop, seats_left=queries.seats_left(session, workshop), held=_held(registration))
@@ -134,9 +143,24 @@ def registration(registration_id: int):
     return _registration_page(registration, form=form)
 
 
-def _registration_page(registration, *, form=None, mode_form=None, status=200):
+def _frozen(registration):
+    """Refuse a change of a started workshop's registration before reading the form: the page, read-only, with 403."""
+    return _registration_page(registration, refused=True, status=403)
+
+
+def _registration_page(registration, *, form=None, mode_form=None, refused=False, status=200):
     workshop = registration.workshop
     session = get_session()
+    if reg.has_started(workshop):
+        return render_template(
+            "events/registration.html",
+            registration=registration,
+            workshop=workshop,
+            frozen=reg.frozen_message(workshop),
+            refused=refused,
+            post_form=PostForm(),
+            places_left=queries.places_left(session, workshop),
+        ), status
     form = form or BreakoutChoice(
         formdata=None,
         workshop=workshop,
@@ -186,6 +210,8 @@ def _apply(change, registration, *, done: str):
 def switch_mode(registration_id: int):
     """Attend on site instead of online, or the other way round."""
     registration = own_registration_or_404(registration_id)
+    if reg.has_started(registration.workshop):
+        return _frozen(registration)
     form = ModeForm(workshop=registration.workshop, current_mode=registration.mode)
     if not form.validate_on_submit():
         return _registration_page(registration, mode_form=form)
@@ -208,6 +234,8 @@ def cancel(registration_id: int):
     registration = own_registration_or_404(registration_id)
     if not PostForm().validate_on_submit():
         abort(400)
+    if reg.has_started(registration.workshop):
+        return _frozen(registration)
     return _apply(
         lambda: participation.cancel(session=get_session(), registration=registration),
         registration,

@@ -13,14 +13,24 @@ E-mails are sent after the commit: the caller gets the list of what happened and
 from workshops.events.registration.changes import (
     Choices,
     cancel,
+    cancel_own,
     change_breakouts,
+    change_requirements,
     fill_free_places,
     register,
     switch_mode,
 )
 from workshops.events.registration.locking import run_locked
 from workshops.events.registration.places import Outcome
-from workshops.events.registration.rules import AlreadyRegistered, RegistrationError, registration_problem
+from workshops.events.registration.rules import (
+    AlreadyRegistered,
+    RegistrationError,
+    RegistrationFrozen,
+    check_changeable,
+    frozen_message,
+    has_started,
+    registration_problem,
+)
 from workshops.transactions import Busy
 
 __all__ = [
@@ -29,9 +39,15 @@ __all__ = [
     "Choices",
     "Outcome",
     "RegistrationError",
+    "RegistrationFrozen",
     "cancel",
+    "cancel_own",
     "change_breakouts",
+    "change_requirements",
+    "check_changeable",
     "fill_free_places",
+    "frozen_message",
+    "has_started",
     "register",
     "registration_problem",
     "run_locked",

@@ -26,6 +26,7 @@ from workshops.events.registration.places import (
 from workshops.events.registration.rules import (
     AlreadyRegistered,
     RegistrationError,
+    check_changeable,
     check_mode,
     chosen_breakouts,
     keep_on_site_only,
@@ -125,8 +126,7 @@ def change_breakouts(*, session: Session, registration: Registration, breakout_i
         current = reload_registration(session, registration)
         if not current.is_active:
             raise RegistrationError("This registration is cancelled.")
-        if locked.ends_at <= utcnow():
-            raise RegistrationError("This workshop has already taken place.")
+        check_changeable(locked)
         chosen = chosen_breakouts(locked, wanted)
         chosen_ids = {b.id for b in chosen}
         for seat in list(current.seats):
@@ -144,6 +144,24 @@ def change_breakouts(*, session: Session, registration: Registration, breakout_i
     return run_locked(session, registration.workshop_id, change)
 
 
+def change_requirements(
+    *, session: Session, registration: Registration, dietary: str = "", accessibility: str = ""
+) -> Outcome:
+    """Replace the requirements given at registration; dietary ones are kept only for on-site attendance."""
+
+    def change(locked: Workshop) -> Outcome:
+        current = reload_registration(session, registration)
+        if not current.is_active:
+            raise RegistrationError("This registration is cancelled.")
+        check_changeable(locked)
+        keep_on_site_only(current, current.mode, {"dietary": dietary})
+        current.accessibility = accessibility
+        current.updated_at = utcnow()
+        return Outcome(registration=current)
+
+    return run_locked(session, registration.workshop_id, change)
+
+
 def switch_mode(*, session: Session, registration: Registration, mode: str, dietary: str = "") -> Outcome:
     """Attend the other way (on site or online), if that way has room; the freed place is passed on.
 
@@ -155,6 +173,7 @@ def switch_mode(*, session: Session, registration: Registration, mode: str, diet
         current = reload_registration(session, registration)
         if not current.is_active:
             raise RegistrationError("This registration is cancelled.")
+        check_changeable(locked)
         check_mode(locked, mode)
         if current.mode == mode:
             return Outcome(registration=current)
@@ -176,13 +195,27 @@ def switch_mode(*, session: Session, registration: Registration, mode: str, diet
     return run_locked(session, registration.workshop_id, change)
 
 
-def cancel(*, session: Session, registration: Registration) -> Outcome:
-    """Cancel a registration: its seats are freed and the waiting lists move up."""
+def cancel_own(*, session: Session, registration: Registration) -> Outcome:
+    """A participant cancels their own registration: refused once the workshop has started."""
+    return _cancel(session, registration, participant=True)
 
+
+def cancel(*, session: Session, registration: Registration) -> Outcome:
+    """Cancel a registration: its seats are freed and the waiting lists move up.
+
+    The organisers' and the application's own cancellation (removing a person, cancelling a
+    workshop, deleting an account), allowed at any time; a participant's goes through ``cancel_own``.
+    """
+    return _cancel(session, registration, participant=False)
+
+
+def _cancel(session: Session, registration: Registration, *, participant: bool) -> Outcome:
     def change(locked: Workshop) -> Outcome:
         current = reload_registration(session, registration)
         if not current.is_active:
             return Outcome(registration=current)
+        if participant:
+            check_changeable(locked)
         for seat in list(current.seats):
             release_seat(session, seat)
         current.state = RegistrationState.cancelled.value

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from workshops.events.models import AttendanceMode, Breakout, Registration, Workshop, WorkshopState
-from workshops.timeutil import utcnow
+from workshops.timeutil import local, utcnow
 
 #: The requirements that only matter at the venue, asked and kept only for on-site attendance.
 #: Dietary requirements are for the lunch and breaks served there. Accessibility requirements are not
@@ -31,6 +32,35 @@ class AlreadyRegistered(RegistrationError):
         """Keep the existing registration, to lead the person to it."""
         super().__init__("You are already registered for this workshop.")
         self.registration = registration
+
+
+class RegistrationFrozen(RegistrationError):
+    """The workshop has started: what a participant registered for is now the record of who came."""
+
+
+def has_started(workshop: Workshop, *, now: datetime | None = None) -> bool:
+    """Whether the workshop's start has passed, from which moment its registrations are read-only."""
+    return workshop.starts_at <= (now or utcnow())
+
+
+def frozen_message(workshop: Workshop) -> str:
+    """Why a participant may no longer change their registration, with the start in the workshop's zone."""
+    started = local(workshop.starts_at, workshop.zone, "%d %B %Y at %H:%M %Z").lstrip("0")
+    return (
+        f"This workshop started on {started}: your registration can no longer be changed. "
+        "Write to the organisers if something is wrong."
+    )
+
+
+def check_changeable(workshop: Workshop, *, now: datetime | None = None) -> None:
+    """Refuse a participant's own change (mode, breakouts, requirements, cancelling) once the workshop started.
+
+    Attendance lists, check-ins, needs and the consultation report rest on who was registered when
+    the workshop took place; only organisers correct that record afterwards, through their own
+    overrides, which do not call this.
+    """
+    if has_started(workshop, now=now):
+        raise RegistrationFrozen(frozen_message(workshop))
 
 
 def registration_problem(workshop: Workshop, *, now=None) -> str | None:
