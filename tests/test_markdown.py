@@ -156,7 +156,7 @@ XSS_CORPUS = [
 ]
 
 
-class _Tags(HTMLParser):
+class Tags(HTMLParser):
     """Every tag and attribute a renderer produced."""
 
     def __init__(self):
@@ -167,17 +167,17 @@ class _Tags(HTMLParser):
         self.found.append((tag, dict(attrs)))
 
 
-def _rendered_by_others(text: str) -> list[tuple[str, dict]]:
+def rendered_by_others(text: str) -> list[tuple[str, dict]]:
     """Tags from Python-Markdown as other programs run it: raw HTML passed through, nothing sanitised."""
-    parser = _Tags()
+    parser = Tags()
     parser.feed(markdown_lib.markdown(text, extensions=["extra"]))
     return parser.found
 
 
 @pytest.mark.parametrize("text", XSS_CORPUS)
 def test_neutralised_markdown_runs_nothing_whoever_renders_it(text):
-    assert _rendered_by_others(text) != [] or "<" not in text  # the corpus does reach raw HTML unneutralised
-    for tag, attributes in _rendered_by_others(neutralise(f"Before.\n\n{text}\n\nAfter.")):
+    assert rendered_by_others(text) != [] or "<" not in text  # the corpus does reach raw HTML unneutralised
+    for tag, attributes in rendered_by_others(neutralise(f"Before.\n\n{text}\n\nAfter.")):
         assert tag not in {"script", "img", "svg", "iframe", "style", "div", "details", "b"}, (text, tag)
         assert not any(name.startswith("on") for name in attributes), (text, attributes)
         for name in ("href", "src"):

@@ -11,13 +11,11 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
-import markdown as markdown_lib
 import pytest
 
 from tests import factories
-from tests.test_markdown import XSS_CORPUS
+from tests.test_markdown import XSS_CORPUS, Tags, rendered_by_others
 from workshops.calls import composition, exports
 from workshops.calls.models import OpenCall
 from workshops.usecases.models import UseCase
@@ -25,22 +23,11 @@ from workshops.usecases.models import UseCase
 DANGEROUS_TAGS = {"script", "img", "svg", "iframe", "style", "div", "details", "b", "a"}
 
 
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.found: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append((tag, dict(attrs)))
-
-
 def _dangers(markdown_text: str) -> list[tuple[str, dict]]:
     """What a renderer that passes raw HTML through would run from this Markdown."""
-    parser = _Tags()
-    parser.feed(markdown_lib.markdown(markdown_text, extensions=["extra"]))
     return [
         (tag, attributes)
-        for tag, attributes in parser.found
+        for tag, attributes in rendered_by_others(markdown_text)
         if any(name.startswith("on") for name in attributes)
         or any(
             attributes.get(name, "").strip().lower().startswith(("javascript:", "data:")) for name in ("href", "src")
@@ -86,7 +73,7 @@ def test_the_csv_and_json_bodies_run_nothing_and_their_html_is_sanitised(nasty):
     for body in (row["body"], challenge["body"]):
         assert _dangers(body) == []
     for html in (row["body_html"], challenge["body_html"]):
-        parser = _Tags()
+        parser = Tags()
         parser.feed(html)
         assert all(tag not in DANGEROUS_TAGS - {"a", "b"} for tag, _ in parser.found)
         assert not any(name.startswith("on") for _, attributes in parser.found for name in attributes)
