@@ -122,3 +122,31 @@ def test_the_audit_log_takes_the_use_case_and_call_actions_and_gives_them_back_o
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(insert, {"action": "call_published"})
     engine.dispose()
+
+
+def test_going_back_and_forth_over_rebuilt_tables_keeps_the_rows_that_point_at_them(tmp_path):
+    """SQLite rebuilds a table to drop a column; the seats, needs and votes referring to it must survive."""
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from tests import factories
+    from workshops.db import make_engine
+    from workshops.events.models import BreakoutSeat
+    from workshops.migrate import downgrade, upgrade
+    from workshops.needs.models import Need
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        workshop = factories.make_workshop(session)
+        breakout = factories.make_breakout(session, workshop)
+        person = factories.make_user(session)
+        factories.make_seat(session, factories.make_registration(session, workshop, person), breakout)
+        session.add(Need(breakout_id=breakout.id, title="A need", statement="We need it.", urgency=3))
+        session.commit()
+    downgrade(engine, "0011")
+    upgrade(engine)
+    with Session(engine) as session:
+        counts = [session.exec(select(func.count()).select_from(model)).one()[0] for model in (BreakoutSeat, Need)]
+    engine.dispose()
+    assert counts == [1, 1]
