@@ -100,12 +100,14 @@ def _http_changes(registration, afternoon) -> dict:
         "mode": (f"{base}/mode", {"mode": "online"}),
         "breakouts": (base, {"breakouts": [str(afternoon.id)]}),
         "cancel": (f"{base}/cancel", {}),
+        "requirements": (f"{base}/requirements", {"dietary": "Vegan", "accessibility": "Captions"}),
+        "undo": (f"{base}/undo", {}),
         # Extra fields a crafted request might add are no way round the rule either.
         "crafted": (f"{base}/mode", {"mode": "online", "state": "cancelled", "dietary": "", "force": "1"}),
     }
 
 
-@pytest.mark.parametrize("change", ["mode", "breakouts", "cancel", "crafted"])
+@pytest.mark.parametrize("change", ["mode", "breakouts", "cancel", "requirements", "undo", "crafted"])
 def test_a_started_workshop_refuses_each_change_over_http(change, started, db, participant_client, outbox):
     workshop, _morning, afternoon, registration = started
     before, audited = _state(db, registration), _audited(db)

@@ -94,15 +94,16 @@ def test_registering_confirms_and_mails_a_calendar_file(
     [message] = outbox()
     assert message["Subject"] == "Your registration: Securing the Port of Antwerp"
     calendar = _ics(message)
-    [event] = calendar.walk("VEVENT")
+    event, *breakout_events = calendar.walk("VEVENT")
     assert str(event["UID"]) == f"workshop-{workshop.id}@workshops.test"
     assert event["SEQUENCE"] == 0
     assert event["DTSTART"].dt == workshop.starts_at
     assert event["DTSTART"].params["TZID"] == "Europe/Brussels"
     assert "Drones over the docks" in str(event["DESCRIPTION"])
     assert "Crowd flows at the ferry" in str(event["DESCRIPTION"])
+    assert [str(e["SUMMARY"]) for e in breakout_events] == ["Drones over the docks", "Crowd flows at the ferry"]
     assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Brussels"
-    assert str(calendar["METHOD"]) == "PUBLISH"
+    assert str(calendar["METHOD"]) == "REQUEST"  # the organiser's invitation (tests/events/test_calendar.py)
 
 
 def test_consent_is_required_and_nothing_is_stored_without_it(participant_client, db, outbox, workshop):

@@ -23,6 +23,7 @@ from workshops.events.registration.places import (
     place_in_breakout,
     release_seat,
     reload_registration,
+    revise,
 )
 from workshops.timeutil import utcnow
 
@@ -90,10 +91,10 @@ def move_to_breakout(
                     f"“{target.title}” takes place at the same time as “{seat.breakout.title}”, "
                     f"where {current.user.name} has a place."
                 )
+        outcome = Outcome(registration=current, released=[leaving.breakout])
         release_seat(session, leaving)
         place_in_breakout(session, new_seat(session, current, target))
-        current.updated_at = utcnow()
-        outcome = Outcome(registration=current)
+        revise(current)
         fill_places(session, locked, outcome)
         return outcome
 
@@ -146,7 +147,7 @@ def _promote_place(session: Session, current: Registration, outcome: Outcome) ->
         raise RegistrationError(f"{current.user.name} already has a confirmed place.")
     current.state = RegistrationState.confirmed.value
     current.waitlist_position = None
-    current.updated_at = utcnow()
+    revise(current)
     outcome.promoted.append(current)
     session.flush()
     for seat in current.seats:
@@ -163,7 +164,7 @@ def _promote_seat(current: Registration, breakout_id: int, outcome: Outcome) -> 
         raise RegistrationError(f"{current.user.name} already has a seat in “{seat.breakout.title}”.")
     seat.state = SeatState.confirmed.value
     seat.waitlist_position = None
-    current.updated_at = utcnow()
+    revise(current)
     outcome.promoted_seats.append(seat)
 
 

@@ -75,13 +75,33 @@ def _only_on_site(form, field) -> None:
         raise StopValidation()
 
 
-def dietary_field() -> StringField:
-    """Dietary requirements: asked only of people attending on site (see ``rules.ON_SITE_ONLY``)."""
+def dietary_field(*, follows_mode: bool = True) -> StringField:
+    """Dietary requirements: asked only of people attending on site (see ``rules.ON_SITE_ONLY``).
+
+    ``follows_mode`` for a form where the person also chooses how to attend: the answer is then
+    checked only when they choose on site.
+    """
     return StringField(
         "Dietary requirements",
-        validators=[_only_on_site, at_most(max_length(Registration, "dietary"))],
+        validators=[_only_on_site] * follows_mode + [at_most(max_length(Registration, "dietary"))],
         filters=[strip],
-        description="Only if you attend on site: for lunch and breaks. Only the organisers see this.",
+        description=("Only if you attend on site: for " if follows_mode else "For ")
+        + "lunch and breaks. Only the organisers see this.",
+    )
+
+
+def accessibility_field() -> StringField:
+    """Accessibility requirements, asked whichever way people attend.
+
+    Step-free access or a hearing loop on site; captions, a sign-language interpreter or slides
+    sent beforehand online.
+    """
+    return StringField(
+        "Accessibility requirements",
+        validators=[at_most(max_length(Registration, "accessibility"))],
+        filters=[strip],
+        description="Anything that helps you take part, on site or online (step-free access, captions, "
+        "a sign-language interpreter…). Only the organisers see this.",
     )
 
 
@@ -108,15 +128,7 @@ class RegisterForm(OnSiteOnly, BreakoutChoice):
 
     mode = RadioField("How will you attend?", validators=[DataRequired("Choose how you will attend.")])
     dietary = dietary_field()
-    #: Asked whichever way people attend: step-free access or a hearing loop on site, captions, a
-    #: sign-language interpreter or slides sent beforehand online.
-    accessibility = StringField(
-        "Accessibility requirements",
-        validators=[at_most(max_length(Registration, "accessibility"))],
-        filters=[strip],
-        description="Anything that helps you take part, on site or online (step-free access, captions, "
-        "a sign-language interpreter…). Only the organisers see this.",
-    )
+    accessibility = accessibility_field()
     consent_processing = BooleanField(
         "I agree that the organisers process my personal data as the privacy notice describes.",
         validators=[DataRequired("Registration needs this consent.")],
@@ -159,6 +171,23 @@ class ModeForm(OnSiteOnly, FlaskForm):
         super().__init__(*args, **kwargs)
         self.mode.choices = options((m.value, m.label) for m in workshop.modes)
         self._drop_on_site_only(workshop, asked=current_mode != AttendanceMode.on_site)
+
+
+class RequirementsForm(FlaskForm):
+    """Correct the requirements given at registration: dietary ones only while attending on site."""
+
+    dietary = dietary_field(follows_mode=False)
+    accessibility = accessibility_field()
+
+    def __init__(self, *args, mode: str, **kwargs):
+        """Ask dietary requirements only of someone attending on site: online, they are not kept."""
+        super().__init__(*args, **kwargs)
+        if mode != AttendanceMode.on_site:
+            delattr(self, "dietary")
+
+    def answers(self) -> dict[str, str]:
+        """The requirements as the service takes them (no dietary ones when not asked)."""
+        return {"dietary": self.dietary.data if "dietary" in self else "", "accessibility": self.accessibility.data}
 
 
 def mode_label(mode: str) -> str:

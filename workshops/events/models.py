@@ -222,6 +222,10 @@ class Registration(SQLModel, table=True):
     privacy_notice_version: int = Field(default=1)
     checked_in_at: datetime | None = utc_field()
     reminder_sent_at: datetime | None = utc_field()
+    #: Raised by every change of this registration its calendar events show (breakouts, attendance
+    #: mode, a promotion, cancelling, registering again); a calendar file's SEQUENCE adds the
+    #: workshop's own ``calendar_sequence``, so that it rises with either.
+    calendar_sequence: int = Field(default=0)
     created_at: datetime = utc_field(nullable=False, default_factory=utcnow)
     updated_at: datetime = utc_field(nullable=False, default_factory=utcnow)
     cancelled_at: datetime | None = utc_field()

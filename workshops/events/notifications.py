@@ -7,7 +7,7 @@ import logging
 from sqlmodel import Session, select
 
 from workshops.auth.models import User
-from workshops.events.calendar import calendar_file
+from workshops.events.calendar import Method, calendar_file, left_breakouts_file
 from workshops.events.models import (
     Breakout,
     BreakoutSeat,
@@ -24,21 +24,49 @@ log = logging.getLogger(__name__)
 ICS_TYPE = "text/calendar"
 
 
-def _ics(workshop: Workshop, registration: Registration | None, *, cancel: bool = False) -> tuple[str, str, bytes]:
-    name = "cancelled.ics" if cancel else "workshop.ics"
-    return (
-        name,
-        ICS_TYPE + ("; method=CANCEL" if cancel else "; method=PUBLISH"),
-        calendar_file(workshop, registration, cancel=cancel),
-    )
+def _ics(workshop: Workshop, registration: Registration, *, cancel: bool, released=()) -> list[tuple[str, str, bytes]]:
+    """The calendar attachments: the organiser's REQUEST (or CANCEL) of the person's events.
+
+    An update that left breakouts carries a second file, the CANCEL of those breakouts' events,
+    since one iTIP message has one method.
+    """
+    if cancel:
+        return [
+            (
+                "cancelled.ics",
+                _type(Method.cancel),
+                calendar_file(workshop, registration, method=Method.cancel, released=released),
+            )
+        ]
+    attachments = [
+        ("workshop.ics", _type(Method.request), calendar_file(workshop, registration, method=Method.request))
+    ]
+    if released:
+        attachments.append(
+            ("breakouts-left.ics", _type(Method.cancel), left_breakouts_file(workshop, registration, released))
+        )
+    return attachments
+
+
+def _type(method: Method) -> str:
+    """The attachment's type: the iTIP method (RFC 6047), and UTF-8 so that names like "Technopôle" survive."""
+    return f"{ICS_TYPE}; charset=utf-8; method={method.value}"
 
 
 def _send(
-    registration: Registration, *, subject: str, template: str, ics: bool = False, cancel: bool = False, **context
+    registration: Registration,
+    *,
+    subject: str,
+    template: str,
+    ics: bool = False,
+    cancel: bool = False,
+    released=(),
+    **context,
 ):
     workshop = registration.workshop
     user = registration.user
-    attachments = [_ics(workshop, registration, cancel=cancel)] if ics else []
+    attachments = _ics(workshop, registration, cancel=cancel, released=released) if ics else []
+    context.setdefault("released", list(released))
     send_mail(
         to=user.email,
         subject=f"{subject}: {workshop.title}",
@@ -65,18 +93,25 @@ def registered(outcome: Outcome) -> None:
 
 def updated(outcome: Outcome) -> None:
     """Tell a person their changed registration, with the updated calendar file, and anyone it promoted."""
-    _send(outcome.registration, subject="Your registration is updated", template="registration_updated", ics=True)
+    _send(
+        outcome.registration,
+        subject="Your registration is updated",
+        template="registration_updated",
+        ics=True,
+        released=outcome.released,
+    )
     promoted(outcome)
 
 
 def cancelled(outcome: Outcome) -> None:
-    """Confirm a cancellation (the calendar file removes the event), and tell whoever moved up."""
+    """Confirm a cancellation (the calendar file cancels the workshop's and breakouts' events); tell who moved up."""
     _send(
         outcome.registration,
         subject="Your registration is cancelled",
         template="registration_cancelled",
         ics=True,
         cancel=True,
+        released=outcome.released,
     )
     promoted(outcome)
 

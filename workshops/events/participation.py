@@ -55,3 +55,10 @@ def cancel(*, session: Session, registration: Registration) -> reg.Outcome:
     outcome = reg.cancel_own(session=session, registration=registration)
     notifications.cancelled(outcome)
     return outcome
+
+
+def register_again(*, session: Session, registration: Registration, breakout_ids: Iterable[int]) -> reg.Outcome:
+    """Undo a cancellation by registering again as before; the person is told where they stand, as on registering."""
+    outcome = reg.register_again(session=session, registration=registration, breakout_ids=breakout_ids)
+    notifications.registered(outcome)
+    return outcome

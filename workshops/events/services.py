@@ -34,6 +34,8 @@ from workshops.timeutil import utcnow
 #: The fields whose change registrants are told about, with a calendar update.
 TIME_FIELDS = ("starts_at", "ends_at")
 PLACE_FIELDS = ("venue", "online_link")
+#: What a breakout's calendar event shows of it.
+BREAKOUT_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "room", "online_room")
 COPY_SUFFIX = re.compile(r"-copy(?:-\d+)?$")
 
 
@@ -292,15 +294,22 @@ def create_breakout(*, session: Session, workshop: Workshop, values: dict, facil
 
 
 def update_breakout(*, session: Session, breakout: Breakout, values: dict, facilitator_ids: list[int]) -> int:
-    """Change a breakout; when its capacity grows, the waiting list moves up. Return how many moved up."""
+    """Change a breakout; when its capacity grows, the waiting list moves up. Return how many moved up.
+
+    A new title, time or room raises the workshop's calendar sequence, so that the next calendar
+    file a registrant gets replaces the breakout's event they hold.
+    """
     breakout_id = breakout.id
 
     def change(locked: Workshop) -> bool:
         current = session.get(Breakout, breakout_id)
         before = current.capacity
+        shown = {name: getattr(current, name) for name in BREAKOUT_CALENDAR_FIELDS}
         for name, value in _with_domain(session, values).items():
             setattr(current, name, value)
         current.facilitators = _facilitators(session, facilitator_ids)
+        if any(getattr(current, name) != value for name, value in shown.items()):
+            locked.calendar_sequence += 1
         return _capacity_raised(before, current.capacity)
 
     if registration.run_locked(session, breakout.workshop_id, change):

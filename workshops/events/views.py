@@ -1,22 +1,20 @@
-"""Participants' pages: the workshops, one workshop's agenda, registering, and "My registrations"."""
+"""Participants' pages: the workshops, one workshop's agenda, registering, and "My registrations".
+
+One registration's own page and its changes are in ``registration_views``.
+"""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from workshops.auth.rules import is_organiser
 from workshops.db import get_session
-from workshops.downloads import attachment
-from workshops.events import bp, consents, participation, queries
+from workshops.events import bp, participation, queries
 from workshops.events import registration as reg
-from workshops.events.calendar import calendar_file
-from workshops.events.forms import BreakoutChoice, ModeForm, RegisterForm
-from workshops.events.loaders import own_registration_or_404
+from workshops.events.forms import RegisterForm
 from workshops.events.models import RegistrationState, WorkshopState
 from workshops.events.rules import breakouts_open_to
-from workshops.forms import PostForm
-from workshops.privacy.models import ConsentKind
 from workshops.privacy.services import current_notice
 
 
@@ -117,152 +115,4 @@ def my_registrations():
             (r for r in active if reg.has_started(r.workshop)), key=lambda r: r.workshop.starts_at, reverse=True
         ),
         cancelled=[r for r in registrations if not r.is_active],
-    )
-
-
-@bp.route("/me/registrations/<int:registration_id>", methods=["GET", "POST"])
-@login_required
-def registration(registration_id: int):
-    """One registration: change breakouts, switch mode, withdraw the listing consent, cancel."""
-    registration = own_registration_or_404(registration_id)
-    if request.method == "POST" and reg.has_started(registration.workshop):
-        return _frozen(registration)
-    session = get_session()
-    workshop = registration.workshop
-    form = BreakoutChoice(workshop=workshop, seats_left=queries.seats_left(session, workshop), held=_held(registration))
-    if request.method == "GET":
-        form.breakouts.data = [seat.breakout_id for seat in registration.seats]
-    elif form.validate_on_submit():
-        return _apply(
-            lambda: participation.change_breakouts(
-                session=session, registration=registration, breakout_ids=form.breakouts.data
-            ),
-            registration,
-            done="Your breakouts are changed. An updated calendar file is on its way.",
-        )
-    return _registration_page(registration, form=form)
-
-
-def _frozen(registration):
-    """Refuse a change of a started workshop's registration before reading the form: the page, read-only, with 403."""
-    return _registration_page(registration, refused=True, status=403)
-
-
-def _registration_page(registration, *, form=None, mode_form=None, refused=False, status=200):
-    workshop = registration.workshop
-    session = get_session()
-    if reg.has_started(workshop):
-        return render_template(
-            "events/registration.html",
-            registration=registration,
-            workshop=workshop,
-            frozen=reg.frozen_message(workshop),
-            refused=refused,
-            post_form=PostForm(),
-            places_left=queries.places_left(session, workshop),
-        ), status
-    form = form or BreakoutChoice(
-        formdata=None,
-        workshop=workshop,
-        seats_left=queries.seats_left(session, workshop),
-        held=_held(registration),
-        data={"breakouts": [seat.breakout_id for seat in registration.seats]},
-    )
-    mode_form = mode_form or ModeForm(
-        formdata=None, workshop=workshop, current_mode=registration.mode, data={"mode": registration.mode}
-    )
-    return (
-        render_template(
-            "events/registration.html",
-            registration=registration,
-            workshop=workshop,
-            form=form,
-            mode_form=mode_form,
-            post_form=PostForm(),
-            places_left=queries.places_left(session, workshop),
-        ),
-        status,
-    )
-
-
-def _held(registration) -> dict[int, str]:
-    """How the person stands in each breakout they chose, for the labels of the choices."""
-    words = {"confirmed": "your seat", "requested": "requested"}
-    return {
-        seat.breakout_id: words.get(seat.state, f"you are number {seat.waitlist_position} on the waiting list")
-        for seat in registration.seats
-    }
-
-
-def _apply(change, registration, *, done: str):
-    """Run a change of one's own registration (its service e-mails); a clear message if refused."""
-    try:
-        change()
-    except reg.RegistrationError as refused:
-        flash(str(refused), "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("events.registration", registration_id=registration.id))
-
-
-@bp.route("/me/registrations/<int:registration_id>/mode", methods=["POST"])
-@login_required
-def switch_mode(registration_id: int):
-    """Attend on site instead of online, or the other way round."""
-    registration = own_registration_or_404(registration_id)
-    if reg.has_started(registration.workshop):
-        return _frozen(registration)
-    form = ModeForm(workshop=registration.workshop, current_mode=registration.mode)
-    if not form.validate_on_submit():
-        return _registration_page(registration, mode_form=form)
-    return _apply(
-        lambda: participation.switch_mode(
-            session=get_session(),
-            registration=registration,
-            mode=form.mode.data,
-            dietary=form.on_site_answers().get("dietary", ""),
-        ),
-        registration,
-        done="Your attendance mode is changed. An updated calendar file is on its way.",
-    )
-
-
-@bp.route("/me/registrations/<int:registration_id>/cancel", methods=["POST"])
-@login_required
-def cancel(registration_id: int):
-    """Cancel one's registration; the seats go to the next in line."""
-    registration = own_registration_or_404(registration_id)
-    if not PostForm().validate_on_submit():
-        abort(400)
-    if reg.has_started(registration.workshop):
-        return _frozen(registration)
-    return _apply(
-        lambda: participation.cancel(session=get_session(), registration=registration),
-        registration,
-        done="Your registration is cancelled.",
-    )
-
-
-@bp.route("/me/registrations/<int:registration_id>/listing", methods=["POST"])
-@login_required
-def withdraw_listing(registration_id: int):
-    """Withdraw the consent to appear in the public list of organisations, in one step."""
-    registration = own_registration_or_404(registration_id)
-    if not PostForm().validate_on_submit():
-        abort(400)
-    consents.withdraw(session=get_session(), user=current_user, kind=ConsentKind.listing, registration=registration)
-    flash("Your organisation will no longer appear in public lists for this workshop.", "success")
-    return redirect(url_for("events.registration", registration_id=registration.id))
-
-
-@bp.route("/me/registrations/<int:registration_id>/calendar.ics")
-@login_required
-def calendar(registration_id: int):
-    """Download the workshop's calendar file with one's breakouts."""
-    registration = own_registration_or_404(registration_id)
-    cancelled = registration.state == RegistrationState.cancelled
-    return attachment(
-        calendar_file(registration.workshop, registration, cancel=cancelled),
-        filename=f"{registration.workshop.slug}.ics",
-        mimetype="text/calendar",
     )

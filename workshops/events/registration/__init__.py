@@ -18,11 +18,13 @@ from workshops.events.registration.changes import (
     change_requirements,
     fill_free_places,
     register,
+    register_again,
     switch_mode,
 )
 from workshops.events.registration.locking import run_locked
 from workshops.events.registration.places import Outcome
 from workshops.events.registration.rules import (
+    UNDO_PERIOD,
     AlreadyRegistered,
     RegistrationError,
     RegistrationFrozen,
@@ -30,10 +32,13 @@ from workshops.events.registration.rules import (
     frozen_message,
     has_started,
     registration_problem,
+    requirements_problem,
+    undo_problem,
 )
 from workshops.transactions import Busy
 
 __all__ = [
+    "UNDO_PERIOD",
     "AlreadyRegistered",
     "Busy",
     "Choices",
@@ -49,7 +54,10 @@ __all__ = [
     "frozen_message",
     "has_started",
     "register",
+    "register_again",
     "registration_problem",
+    "requirements_problem",
     "run_locked",
     "switch_mode",
+    "undo_problem",
 ]

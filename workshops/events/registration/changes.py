@@ -22,12 +22,14 @@ from workshops.events.registration.places import (
     place_in_mode,
     release_seat,
     reload_registration,
+    revise,
 )
 from workshops.events.registration.rules import (
     AlreadyRegistered,
     RegistrationError,
     check_changeable,
     check_mode,
+    check_requirements_changeable,
     chosen_breakouts,
     keep_on_site_only,
     registration_problem,
@@ -72,6 +74,8 @@ def register(*, session: Session, workshop: Workshop, user: User, choices: Choic
             registration = Registration(
                 workshop_id=locked.id, user_id=user.id, mode=choices.mode, state=RegistrationState.waitlisted.value
             )
+        else:
+            revise(registration)  # registering again: the cancelled calendar events come back, higher in SEQUENCE
         registration.mode = choices.mode
         keep_on_site_only(registration, choices.mode, {"dietary": choices.dietary})
         registration.accessibility = choices.accessibility
@@ -129,15 +133,16 @@ def change_breakouts(*, session: Session, registration: Registration, breakout_i
         check_changeable(locked)
         chosen = chosen_breakouts(locked, wanted)
         chosen_ids = {b.id for b in chosen}
+        outcome = Outcome(registration=current)
         for seat in list(current.seats):
             if seat.breakout_id not in chosen_ids:
+                outcome.released.append(seat.breakout)
                 release_seat(session, seat)
         kept = {seat.breakout_id for seat in current.seats}
         for breakout in chosen:
             if breakout.id not in kept:
                 place_in_breakout(session, new_seat(session, current, breakout))
-        current.updated_at = utcnow()
-        outcome = Outcome(registration=current)
+        revise(current)
         fill_places(session, locked, outcome)
         return outcome
 
@@ -147,13 +152,17 @@ def change_breakouts(*, session: Session, registration: Registration, breakout_i
 def change_requirements(
     *, session: Session, registration: Registration, dietary: str = "", accessibility: str = ""
 ) -> Outcome:
-    """Replace the requirements given at registration; dietary ones are kept only for on-site attendance."""
+    """Replace the requirements given at registration; dietary ones are kept only for on-site attendance.
+
+    Refused once registration has closed (``rules.check_requirements_changeable``). The calendar
+    does not show requirements, so the SEQUENCE stays.
+    """
 
     def change(locked: Workshop) -> Outcome:
         current = reload_registration(session, registration)
         if not current.is_active:
             raise RegistrationError("This registration is cancelled.")
-        check_changeable(locked)
+        check_requirements_changeable(locked)
         keep_on_site_only(current, current.mode, {"dietary": dietary})
         current.accessibility = accessibility
         current.updated_at = utcnow()
@@ -183,7 +192,7 @@ def switch_mode(*, session: Session, registration: Registration, mode: str, diet
         keep_on_site_only(current, mode, {"dietary": dietary})
         current.state = RegistrationState.confirmed.value
         current.waitlist_position = None
-        current.updated_at = utcnow()
+        revise(current)
         outcome = Outcome(registration=current)
         session.flush()
         for seat in current.seats:
@@ -216,17 +225,42 @@ def _cancel(session: Session, registration: Registration, *, participant: bool) 
             return Outcome(registration=current)
         if participant:
             check_changeable(locked)
+        outcome = Outcome(registration=current)
         for seat in list(current.seats):
+            outcome.released.append(seat.breakout)
             release_seat(session, seat)
         current.state = RegistrationState.cancelled.value
         current.waitlist_position = None
-        current.cancelled_at = current.updated_at = utcnow()
+        revise(current)
+        current.cancelled_at = current.updated_at
         session.flush()
-        outcome = Outcome(registration=current)
         fill_places(session, locked, outcome)
         return outcome
 
     return run_locked(session, registration.workshop_id, change)
+
+
+def register_again(*, session: Session, registration: Registration, breakout_ids: Iterable[int]) -> Outcome:
+    """Undo a cancellation: register again as before, through ``register``, like anyone registering.
+
+    The same attendance mode, the ``breakout_ids`` the cancellation released, the same
+    requirements and listing consent, the notice version agreed to. Not a revert: places are taken
+    anew under the lock, so a seat given to the next in line meanwhile stays theirs, and the person
+    joins the waiting list as any registration would. Breakouts deleted since are left out.
+    Refused, like every change of one's own, once the workshop has started.
+    """
+    workshop = registration.workshop
+    check_changeable(workshop)
+    offered = {breakout.id for breakout in workshop.breakouts}
+    choices = Choices(
+        mode=registration.mode,
+        breakout_ids=tuple(b for b in dict.fromkeys(breakout_ids) if b in offered),
+        dietary=registration.dietary,
+        accessibility=registration.accessibility,
+        consent_listing=registration.consent_listing_at is not None,
+        privacy_notice_version=registration.privacy_notice_version,
+    )
+    return register(session=session, workshop=workshop, user=registration.user, choices=choices)
 
 
 def fill_free_places(*, session: Session, workshop: Workshop) -> Outcome:

@@ -29,6 +29,9 @@ class Outcome:
     promoted: list[Registration] = field(default_factory=list)
     #: Seats promoted from a breakout waiting list.
     promoted_seats: list[BreakoutSeat] = field(default_factory=list)
+    #: The breakouts ``registration`` gave its seat (or waiting-list place) in up: their seats are
+    #: gone, and the calendar must still cancel their events, or undo must know them.
+    released: list[Breakout] = field(default_factory=list)
 
 
 def in_mode(session: Session, workshop: Workshop, mode: str, state: RegistrationState) -> int:
@@ -122,6 +125,12 @@ def place_in_breakout(session: Session, seat: BreakoutSeat) -> None:
     session.flush()
 
 
+def revise(registration: Registration) -> None:
+    """Record a change the person's calendar events show: their SEQUENCE rises, and ``updated_at``."""
+    registration.calendar_sequence = (registration.calendar_sequence or 0) + 1
+    registration.updated_at = utcnow()
+
+
 def renumber(queue: Iterable[Registration | BreakoutSeat]) -> None:
     """Give a waiting list the positions 1, 2, 3… in its order: no gaps."""
     for position, item in enumerate(queue, start=1):
@@ -137,7 +146,7 @@ def fill_places(session: Session, workshop: Workshop, outcome: Outcome) -> None:
             registration = queue.pop(0)
             registration.state = RegistrationState.confirmed.value
             registration.waitlist_position = None
-            registration.updated_at = utcnow()
+            revise(registration)
             taken += 1
             outcome.promoted.append(registration)
             session.flush()
@@ -154,6 +163,7 @@ def fill_places(session: Session, workshop: Workshop, outcome: Outcome) -> None:
             seat.waitlist_position = None
             taken += 1
             if seat.registration not in outcome.promoted:
+                revise(seat.registration)
                 outcome.promoted_seats.append(seat)
         renumber(queue)
     session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from workshops.events.models import AttendanceMode, Breakout, Registration, Workshop, WorkshopState
 from workshops.timeutil import local, utcnow
@@ -61,6 +61,57 @@ def check_changeable(workshop: Workshop, *, now: datetime | None = None) -> None
     """
     if has_started(workshop, now=now):
         raise RegistrationFrozen(frozen_message(workshop))
+
+
+def requirements_problem(workshop: Workshop, *, now: datetime | None = None) -> str | None:
+    """Why a participant may no longer correct their requirements, or ``None`` while they may.
+
+    Until registration closes: organisers order the catering and arrange access from what people
+    gave by then, so a later change goes through them. Once the workshop has started, the answer
+    is the read-only registration's.
+    """
+    if has_started(workshop, now=now):
+        return frozen_message(workshop)
+    problem = registration_problem(workshop, now=now)
+    if problem:
+        return f"{problem} Write to the organisers if your requirements have changed."
+    return None
+
+
+def check_requirements_changeable(workshop: Workshop, *, now: datetime | None = None) -> None:
+    """Refuse a participant's change of their requirements once registration has closed (or the workshop started)."""
+    check_changeable(workshop, now=now)
+    problem = requirements_problem(workshop, now=now)
+    if problem:
+        raise RegistrationError(problem)
+
+
+#: How long after cancelling a person may take it back with one button (``registration.register_again``).
+UNDO_PERIOD = timedelta(minutes=10)
+
+
+def undo_problem(registration: Registration, *, now: datetime | None = None) -> str | None:
+    """Why a cancellation can no longer be undone, or ``None`` while it can.
+
+    Undoing is registering again, so it needs what registering needs (registration open) and what
+    every change of one's own registration needs (the workshop not started), within ``UNDO_PERIOD``.
+    """
+    now = now or utcnow()
+    workshop = registration.workshop
+    if registration.is_active:
+        return "This registration is not cancelled."
+    if registration.cancelled_at is None or now >= registration.cancelled_at + UNDO_PERIOD:
+        minutes = int(UNDO_PERIOD.total_seconds() // 60)
+        return (
+            f"A cancellation can be undone only within {minutes} minutes. "
+            "Register again from the workshop's page while registration is open, if places remain."
+        )
+    if has_started(workshop, now=now):
+        return frozen_message(workshop)
+    problem = registration_problem(workshop, now=now)
+    if problem:
+        return f"{problem} Your cancellation can no longer be undone."
+    return None
 
 
 def registration_problem(workshop: Workshop, *, now=None) -> str | None:
