@@ -10,11 +10,18 @@ from functools import lru_cache
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlmodel import Session, select
-from wtforms import DateTimeLocalField, SelectChoice, ValidationError
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DateTimeLocalField, SelectChoice, SelectField, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import Select, html_params
 
-from workshops.timeutil import default_timezone, timezone_choices, to_local, to_utc
+from workshops.timeutil import (
+    canonical_timezone,
+    default_timezone,
+    timezone_choices,
+    timezone_problem,
+    to_local,
+    to_utc,
+)
 
 
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -73,6 +80,26 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATETIME_FORMATS = [DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
 #: Lower-case words joined by single hyphens, as in a page address.
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class TimezoneField(SelectField):
+    """A time zone among the canonical names offered (``timeutil.timezone_choices``).
+
+    A row that holds an old name (``Europe/Kiev``) shows its canonical one chosen (``Europe/Kyiv``),
+    so that saving the form keeps the same zone; an old name sent in a form is refused with the name
+    to use. Any other unknown name is left to the field's choices or to the form's own check.
+    """
+
+    def process_data(self, value) -> None:
+        """Show a stored old name as the canonical name of its zone."""
+        super().process_data(canonical_timezone(value) or value if isinstance(value, str) else value)
+
+    def pre_validate(self, form) -> None:
+        """Refuse an old name with the one to use instead."""
+        if self.data and canonical_timezone(self.data) not in (None, self.data):
+            raise StopValidation(timezone_problem(self.data))
+        if self.validate_choice:
+            super().pre_validate(form)
 
 
 class ZonedTimes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -13,6 +15,7 @@ from workshops.downloads import Table
 
 #: The most rows one download holds.
 EXPORT_LIMIT = 50_000
+#: Times in ISO 8601 with their offset (``2021-11-16T08:30:00+00:00``), as in every download.
 HEADER = ["time (UTC)", "action", "actor id", "actor", "target", "target id", "detail", "address"]
 
 
@@ -38,7 +41,7 @@ def log_table(*, session: Session, action: str) -> Table:
         header=HEADER,
         rows=[
             [
-                entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+                entry.at.astimezone(UTC).isoformat(timespec="seconds"),
                 entry.action,
                 entry.actor_id if entry.actor_id is not None else "",
                 actor_name or "",

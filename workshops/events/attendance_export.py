@@ -14,6 +14,7 @@ from workshops.audit.models import AuditAction
 from workshops.audit.services import record
 from workshops.auth.models import User
 from workshops.auth.rules import can_see_requirements, is_organiser
+from workshops.countries import country_name
 from workshops.downloads import Table
 from workshops.events.attendance_labels import seat_label
 from workshops.events.attendance_queries import Filters, attendees, seats_of
@@ -44,7 +45,8 @@ def _table(
     reader: User,
 ) -> tuple[list[str], list[list[object]]]:
     emails, requirements = is_organiser(reader), can_see_requirements(reader)
-    header = ["name"] + (["email"] if emails else []) + ["organisation", "organisation type", "country", "mode"]
+    header = ["name"] + (["email"] if emails else []) + ["organisation", "organisation type"]
+    header += ["country", "country name", "mode"]
     header += ["state", "waiting list position", "breakouts"] + (["breakout", "breakout seat"] if breakout else [])
     header += [f"checked in ({workshop.timezone})"] + (["dietary", "accessibility"] if requirements else [])
     rows = []
@@ -52,7 +54,8 @@ def _table(
         user, own = registration.user, seats.get(registration.id, [])
         seat = next((s for s in own if breakout and s.breakout_id == breakout.id), None)
         row = [user.name] + ([user.email] if emails else []) + [user.organisation, user.organisation_type]
-        row += [user.country, registration.mode, registration.state, registration.waitlist_position or ""]
+        row += [user.country, country_name(user.country), registration.mode]
+        row += [registration.state, registration.waitlist_position or ""]
         row += ["; ".join(f"{s.breakout.title} ({seat_label(s).lower()})" for s in own)]
         row += [breakout.title, seat_label(seat)] if breakout else []
         row += [local(registration.checked_in_at, workshop.zone, "%Y-%m-%d %H:%M")]

@@ -22,6 +22,7 @@ from workshops.events.models import Workshop, WorkshopFormat, WorkshopState
 from workshops.forms import (
     DEFAULT_TIMEZONE,
     LongSelect,
+    TimezoneField,
     ZonedTimes,
     check_exists,
     check_slug,
@@ -70,7 +71,7 @@ class WorkshopForm(ZonedTimes, FlaskForm):
         validators=[InputRequired("Choose a format.")],
         description="On site needs a venue, online an online link, hybrid both.",
     )
-    timezone = SelectField(
+    timezone = TimezoneField(
         "Time zone",
         choices=options((zone, zone) for zone in timezone_choices()),
         validators=[InputRequired("Choose a time zone.")],
