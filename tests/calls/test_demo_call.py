@@ -11,13 +11,16 @@ file and read the difference before committing it::
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import os
 import re
 from collections import Counter
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
+import docx
 import pytest
 from sqlmodel import func, select
 
@@ -160,6 +163,21 @@ def test_every_export_of_open_call_1_is_written(seeded, db):
     assert [part.workshop.starts_at.year for part in built.workshops] == [2021, 2021, 2021]
     for key, format_ in REPORT_FORMATS.items():
         assert format_.data(built), key
+
+
+def test_the_docx_exports_of_open_call_1_never_skip_a_heading_level(seeded, db):
+    call_text = _call_text(db)
+    for name, data in (("call", exports.docx(call_text)), ("report", report.docx(report.build(db, call_text)))):
+        document = docx.Document(io.BytesIO(data))
+        levels = [int(p.style.name.split()[1]) for p in document.paragraphs if p.style.name.startswith("Heading ")]
+        assert levels and levels[0] == 1, name
+        skips = [(i, a, b) for i, (a, b) in enumerate(pairwise(levels)) if b > a + 1]
+        assert not skips, f"the {name} skips a heading level at (position, from, to): {skips}"
+    # The use cases' sections sit one level below their challenge (Heading 3).
+    headings = [(p.style.name, p.text) for p in docx.Document(io.BytesIO(exports.docx(call_text))).paragraphs]
+    first = next(i for i, (style, text) in enumerate(headings) if text.startswith("Challenge 1.1: "))
+    assert headings[first][0] == "Heading 3"
+    assert next(h for h in headings[first + 1 :] if h[0].startswith("Heading")) == ("Heading 4", "Context")
 
 
 def test_the_demo_use_cases_went_through_the_review(seeded, db):

@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 
 import docx
 import pytest
@@ -66,12 +67,23 @@ def number_format(document, num_id: int, level: int = 0) -> str:
 # -- document structure -----------------------------------------------------------------------
 
 
-def test_headings_have_word_heading_styles_and_markdown_headings_shift():
+def heading_levels(document) -> list[int]:
+    """The level of every heading paragraph, in document order."""
+    return [int(p.style.name.split()[1]) for p in document.paragraphs if p.style.name.startswith("Heading ")]
+
+
+def assert_no_level_skipped(levels: list[int]) -> None:
+    """No heading is more than one level deeper than the heading before it."""
+    skips = [(i, earlier, later) for i, (earlier, later) in enumerate(pairwise(levels)) if later > earlier + 1]
+    assert not skips, f"heading levels skip at (position, from, to): {skips}"
+
+
+def test_headings_have_word_heading_styles_and_markdown_headings_nest():
     writer = new_writer()
     writer.heading("Domain 1: Ports", 1)
     writer.heading("Challenge 1.1: Drones", 2)
     writer.markdown("# Context\n\ntext\n\n## Detail\n\n###### Deepest", base_level=3)
-    writer.markdown("###### Capped", base_level=6)
+    writer.markdown("# a\n\n## b\n\n### c\n\n#### d\n\n##### Capped", base_level=6)
     document = read(writer)
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings == [
@@ -79,9 +91,28 @@ def test_headings_have_word_heading_styles_and_markdown_headings_shift():
         ("Heading 2", "Challenge 1.1: Drones"),
         ("Heading 3", "Context"),
         ("Heading 4", "Detail"),
-        ("Heading 8", "Deepest"),
-        ("Heading 9", "Capped"),
+        ("Heading 5", "Deepest"),  # written six levels deep, nested one below "Detail"
+        ("Heading 6", "a"),
+        ("Heading 7", "b"),
+        ("Heading 8", "c"),
+        ("Heading 9", "d"),
+        ("Heading 9", "Capped"),  # Word has nine heading levels
     ]
+
+
+def test_a_body_that_starts_at_h2_and_jumps_to_h4_nests_one_level_at_a_time():
+    writer = new_writer()
+    writer.heading("Challenges", 1)
+    writer.heading("1. Ports", 2)
+    writer.heading("Challenge 1.1: Drones", 3)
+    writer.markdown(
+        "## Context\n\ntext\n\n#### Detail\n\n## Success criteria\n\n### KPIs\n\n#### Measured", base_level=4
+    )
+    writer.heading("Challenge 1.2: Floods", 3)
+    writer.html("<h3>Frozen context</h3><p>text</p><h6>Frozen detail</h6>", base_level=4)
+    levels = heading_levels(read(writer))
+    assert levels == [1, 2, 3, 4, 5, 4, 5, 6, 3, 4, 5]
+    assert_no_level_skipped(levels)
 
 
 @pytest.mark.parametrize("level", [0, 10, "2"])

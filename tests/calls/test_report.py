@@ -50,7 +50,7 @@ def test_the_report_in_markdown_and_html_never_names_the_hidden(db, call_text):
         assert "Port of Antwerp" not in document.split("The needs behind")[1]  # the anonymous need's organisation
         assert "Secret Police" not in document and "Need 2" not in document  # the internal need
     markdown = report.markdown(built)
-    assert "| Need 0 | Port of Lisbon | Other | PT | Lisbon 2021 |" in markdown
+    assert "| Need 0 | Port of Lisbon | Other | Portugal | Lisbon 2021 |" in markdown
     assert report.markdown(report.build(db, call_text)) == markdown
 
 
@@ -329,6 +329,24 @@ def test_every_format_shows_the_overall_totals_and_the_needs_logged(app, db, con
         assert _paragraphs(section)[1] == {"Lisbon 2021": "4 participants.", "Antwerp 2021": "4 participants."}[title]
         *_, breakouts = _tables(section)
         assert breakouts == [["Breakout", "Needs logged", "Merged into others", "Internal"], *expected]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_the_needs_behind_a_challenge_name_their_countries_in_every_format(app, db, consultation, fmt):
+    sections = _sections(_every_format(_built(app, db, consultation))[fmt])
+    [needs_table] = _tables(sections["Challenge 1.1: Drones and ports"])
+    header, *rows = needs_table
+    country = header.index("Country")
+    by_title = {row[0]: row[country] for row in rows}
+    # m2 was stated by Ana (Portugal), Bert (Belgium) and Ana again; m3 by Chloé (France) and Dirk (Belgium).
+    assert by_title[consultation.needs["m2"].title] == "Portugal; Belgium"
+    assert by_title[consultation.needs["m3"].title] == "France; Belgium"
+    assert by_title["Scanning containers faster"] == "Portugal"
+    codes = {"PT", "BE", "FR", "NL"}
+    assert not codes & {cell for row in rows for cell in row}, "a country shown as its code"
+    # The participants' tables name countries too.
+    [_, countries, _] = _tables(sections["All workshops"])
+    assert not codes & {row[0] for row in countries}
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "docx"])

@@ -12,7 +12,7 @@ even a parsed tree of that body would take 100 MB.
     writer.table_of_contents()                     # a TOC field that Word fills on opening
     writer.heading("Challenge 2.3: Water reuse", 2)  # style "Heading 2": in the navigation pane
     writer.facts([("Domain", "Water"), ("TRL", "4 to 6")])
-    writer.markdown(use_case_text, base_level=3)   # its "#" becomes Heading 3
+    writer.markdown(use_case_text, base_level=3)   # its top headings become Heading 3
     data = writer.to_bytes()
 
 The API:
@@ -35,7 +35,9 @@ The API:
 
 Markdown is rendered and sanitised with the project's settings (``workshops.markdown``; images keep
 only their alt text), then the HTML is walked into Word structure: ``h1``-``h6`` become headings
-shifted so that ``h1`` is ``base_level`` (at most 9), ``p`` paragraphs, ``strong``/``em``/``del``/
+nested so that the text's top headings are ``base_level`` and none is more than one level below
+the heading before it, whatever levels the text skips (``workshops.calls.text.HeadingLevels``, the
+rule of the Markdown and HTML exports; at most 9), ``p`` paragraphs, ``strong``/``em``/``del``/
 ``sup``/``sub`` bold, italic, struck, raised and lowered runs, ``code`` runs in "Code Char",
 ``pre`` a "Code" paragraph, ``a`` a real hyperlink when it points to http(s) or mailto (plain text
 otherwise), ``ul``/``ol`` Word lists ("List Bullet"/"List Number", nesting as list levels, every
@@ -70,6 +72,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.oxml.parser import parse_xml
 from docx.shared import Pt, RGBColor, Twips
 
+from workshops.calls.text import HeadingLevels
 from workshops.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, parser
 
 if TYPE_CHECKING:
@@ -298,7 +301,7 @@ class DocxWriter:
         _add_table(self._body, _table_xml(cells, [TEXT_WIDTH // columns] * columns, header_rows=int(bool(header))))
 
     def markdown(self, text: str | None, *, base_level: int) -> None:
-        """Markdown as Word structure, its headings shifted so that "#" becomes Heading ``base_level``."""
+        """Markdown as Word structure, its top headings Heading ``base_level``, deeper ones nested below."""
         _check_level(base_level)
         source = _clean(text or "")
         if not source.strip():
@@ -472,7 +475,8 @@ class _Converter:
     """
 
     def __init__(self, writer: DocxWriter, out: list[str], base_level: int) -> None:
-        self.writer, self.out, self.base_level = writer, out, base_level
+        self.writer, self.out = writer, out
+        self.levels = HeadingLevels(base_level - 1, deepest=9)
         self.items: list | None = None  # the open paragraph: [text, mask, link] runs and run XML
         self.open_ppr = ""  # its properties
         self.ppr = ""  # properties of the next paragraph
@@ -588,7 +592,7 @@ class _Converter:
         self.ppr, self.then_ppr, self.mask = saved
 
     def heading(self, element, depth: int) -> None:
-        self.styled(element, depth, _ppr(f"Heading{min(9, self.base_level + int(element.tag[1]) - 1)}"))
+        self.styled(element, depth, _ppr(f"Heading{self.levels.level(int(element.tag[1]))}"))
 
     def quote(self, element, depth: int) -> None:
         self.styled(element, depth, _ppr("Quote"))

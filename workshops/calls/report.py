@@ -21,6 +21,7 @@ from workshops.calls import participation
 from workshops.calls.docx import DocxWriter
 from workshops.calls.exports import HTML_STYLE, CallText
 from workshops.calls.participation import Overall, WorkshopPart
+from workshops.countries import country_name
 from workshops.events.models import Workshop
 from workshops.markdown import escape as escape_markdown
 from workshops.needs import provenance
@@ -46,6 +47,7 @@ class NeedLine:
     title: str
     organisation: str
     organisation_type: str
+    #: The countries of those who stated it, by name.
     country: str
     workshop: str
     breakout: str
@@ -117,7 +119,7 @@ def _need_line(need: Need, votes: dict[int, int], origins: list[Origin]) -> Need
         or "—",
         organisation_type=joined(organisation_type_label(o.organisation_type) for o in public)
         or organisation_type_label(need.organisation_type),
-        country=joined(o.country for o in public),
+        country=joined(country_name(o.country) for o in public),
         workshop=need.breakout.workshop.title,
         breakout=need.breakout.title,
         votes=votes.get(need.id, 0),

@@ -1,8 +1,11 @@
-"""Markdown as part of a larger text: headings shifted under the call's own.
+"""Markdown as part of a larger text: headings nested under the call's own.
 
-A use case's body starts its sections at ``##``; inside the call text it sits under "Challenge 2.3"
-(a level-4 heading), so its headings move down. Fenced code is left alone, and setext headings
-(a line underlined with ``===`` or ``---``) become ATX headings first so that they move too.
+A use case's body sits under "Challenge 2.3" (a level-4 heading in the call text), so its headings
+move down: its top headings become level 5, whatever level they were written at, and a deeper one
+is never more than one level below the heading before it (``##`` then ``####`` become 5 and 6), so
+that the outline never skips a level. The DOCX writer nests its Word headings by the same rule
+(:class:`HeadingLevels`). Fenced code is left alone, and setext headings (a line underlined with
+``===`` or ``---``) become ATX headings first so that they move too.
 """
 
 from __future__ import annotations
@@ -15,8 +18,30 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _LIST_OR_QUOTE = re.compile(r"^ {0,3}([*+>-]|\d+[.)])(\s|$)")
 
 
-def shift_headings(text: str, by: int) -> str:
-    """Move every heading of ``text`` ``by`` levels down (at most to level 6), outside fenced code."""
+class HeadingLevels:
+    """The levels of a text's headings placed under a heading of level ``under``, in reading order.
+
+    A heading takes one level more than the nearest heading before it that was written at a
+    shallower level (``under`` for the first ones): the text's top headings sit just under
+    ``under``, and the outline keeps its shape without skipping a level. At most ``deepest``.
+    """
+
+    def __init__(self, under: int, deepest: int = 6) -> None:
+        self.under, self.deepest = under, deepest
+        self._open: list[tuple[int, int]] = []  # the headings still open: (level written, level given)
+
+    def level(self, written: int) -> int:
+        """The level of the next heading, written at level ``written``."""
+        while self._open and self._open[-1][0] >= written:
+            self._open.pop()
+        given = self._open[-1][1] + 1 if self._open else self.under + 1
+        self._open.append((written, given))
+        return min(self.deepest, given)
+
+
+def nest_headings(text: str, under: int) -> str:
+    """Move the headings of ``text`` under a heading of level ``under`` (see :class:`HeadingLevels`)."""
+    levels = HeadingLevels(under)
     lines = text.splitlines()
     out: list[str] = []
     fence: str | None = None
@@ -32,10 +57,10 @@ def shift_headings(text: str, by: int) -> str:
             fence = opening.group(1)
             out.append(line)
         elif (atx := _ATX.match(line)) is not None:
-            level = min(6, len(atx.group(1)) + by)
+            level = levels.level(len(atx.group(1)))
             out.append("#" * level + line[atx.end() :])
         elif _is_setext(lines, index):
-            level = min(6, (1 if lines[index + 1].strip().startswith("=") else 2) + by)
+            level = levels.level(1 if lines[index + 1].strip().startswith("=") else 2)
             out.append("#" * level + " " + line.strip())
             index += 1  # the underline
         else:
