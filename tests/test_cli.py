@@ -65,7 +65,7 @@ def test_seed_demo_is_idempotent(app, db):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "8 clusters, 3 domains, 3 accounts, 6 test beds, 16 people, 4 workshops" in first.output
+    assert "8 clusters, 3 domains, 3 accounts, 6 test beds, 70 people, 4 workshops" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert (
         "0 clusters, 0 domains, 0 accounts, 0 test beds, 0 people, 0 workshops, 0 registrations, 0 needs added"

@@ -1,4 +1,8 @@
-"""The demo needs: a port breakout with a few dozen needs, votes within the limits, and one merge."""
+"""The demo needs: a port breakout with a few dozen needs, votes within the limits, one merge.
+
+Each need's organisation, country and type agree with those of the person who stated it (the
+consultation report and the traceability tables read them).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlmodel import select
 
 from workshops.auth.models import User
 from workshops.db import max_length
+from workshops.events import demo as events_demo
 from workshops.events.models import Breakout, Workshop
 from workshops.needs import demo, similarity
 from workshops.needs.models import Need, NeedState, Sensitivity, Vote
@@ -16,6 +21,15 @@ from workshops.needs.models import Need, NeedState, Sensitivity, Vote
 PORTS = "Ports and terminals"
 DATA = json.loads(demo.DATA.read_text(encoding="utf-8"))
 TEXTS = ("title", "statement", "context", "organisation", "organisation_type", "country", "tags", "sensitivity")
+
+
+#: The demo's own organisations: each one's (country, type of organisation), from its participants.
+ORGANISATIONS = {p["organisation"]: (p["country"], p["organisation_type"]) for p in events_demo.load_people()}
+#: Who attended each 2021 breakout: breakout title -> organisations.
+ATTENDED: dict[str, set[str]] = {}
+for _person in events_demo.load_people():
+    for _breakout in _person["breakouts"].values():
+        ATTENDED.setdefault(_breakout, set()).add(_person["organisation"])
 
 
 def _seed(app) -> str:
@@ -129,3 +143,39 @@ def test_seeding_twice_adds_nothing(app, db):
     counts = (len(db.exec(select(Need)).all()), len(db.exec(select(Vote)).all()))
     assert "0 needs added" in _seed(app)
     assert (len(db.exec(select(Need)).all()), len(db.exec(select(Vote)).all())) == counts
+
+
+def test_each_organisation_has_one_country_and_one_type():
+    seen: dict[str, tuple[str, str]] = {}
+    for person in events_demo.load_people():
+        facts = (person["country"], person["organisation_type"])
+        assert seen.setdefault(person["organisation"], facts) == facts, person["organisation"]
+
+
+def test_every_need_of_the_data_file_agrees_with_its_organisation():
+    for item in DATA["needs"]:
+        organisation = item["organisation"]
+        assert organisation in ORGANISATIONS, f"{item['title']}: {organisation} is none of the demo's organisations"
+        country, kind = ORGANISATIONS[organisation]
+        assert (item["country"], demo.ORGANISATION_TYPES[item["org_type"]]) == (country, kind), item["title"]
+        assert organisation in ATTENDED[item["breakout"]], f"nobody of {organisation} attended {item['breakout']}"
+
+
+def test_every_stated_need_carries_its_speakers_organisation_country_and_type(app, db):
+    _seed(app)
+    merged, _ = _merged(db)
+    stated = [need for need in db.exec(select(Need)).all() if need.id != merged.id]
+    assert len(stated) == len(DATA["needs"])
+    for need in stated:
+        speaker = db.get(User, need.stated_by_id)
+        assert (need.organisation, need.country, need.organisation_type) == (
+            speaker.organisation,
+            speaker.country,
+            speaker.organisation_type,
+        ), need.title
+        assert ORGANISATIONS[need.organisation] == (need.country, need.organisation_type), need.title
+    lisbon = {need.country for need in db.exec(select(Need).where(Need.organisation == "Câmara Municipal de Lisboa"))}
+    assert lisbon <= {"PT"}
+    assert {(u.organisation, u.country) for u in db.exec(select(User)) if u.organisation in ORGANISATIONS} == {
+        (organisation, country) for organisation, (country, _kind) in ORGANISATIONS.items()
+    }

@@ -229,18 +229,26 @@ def set_role(*, session: Session, user: User, role: Role, by: User) -> None:
 
 
 def create_user(
-    *, session: Session, email: str, password: str, profile: Profile, role: Role = Role.participant
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    profile: Profile,
+    role: Role = Role.participant,
+    password_hash: str | None = None,
 ) -> User:
     """Create a confirmed account (command line, demo data).
 
-    Raises ``AccountError`` if the address has an account already, or if no account may have it.
+    ``password_hash`` is ``password`` hashed already, when the caller hashed it once for many
+    accounts (the demo's participants share its one published password). Raises ``AccountError``
+    if the address has an account already, or if no account may have it.
     """
     address = _new_account_email(email)
     if find_user_by_email(session, email) is not None:
         raise AccountError(f"An account with the e-mail {address} already exists.")
     user = User(
         email=address,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role.value,
         confirmed_at=utcnow(),
         **vars(profile),

@@ -1,5 +1,10 @@
 """Demo workshops: the November 2021 series that fed Open Call 1, and an upcoming series.
 
+``demo_people.json`` lists the participants: each one's organisation, type of organisation and
+country (which agree: the needs they stated carry them, see ``workshops/needs/demo_needs.json``),
+and the breakout each attended at the 2021 workshops they came to. So each 2021 workshop has its
+own participants, and its own mix of organisations and countries in the consultation report.
+
 The upcoming series is dated from the day it is seeded and open for registration, with one full
 breakout that has a waiting list, so that a newcomer sees every state of journey 1 in ``make run``.
 Every row is found by its natural key first, so seeding twice adds nothing.
@@ -7,7 +12,9 @@ Every row is found by its natural key first, so seeding twice adds nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -15,6 +22,7 @@ from sqlmodel import Session, select
 from workshops.auth import services as accounts
 from workshops.auth.demo import DEMO_PASSWORD
 from workshops.auth.models import User
+from workshops.auth.passwords import hash_password
 from workshops.events import registration as reg
 from workshops.events.models import (
     Breakout,
@@ -70,28 +78,13 @@ TEST_BEDS = [
     ),
 ]
 
-DEMO_PEOPLE = [
-    # name, organisation, organisation type, country, cluster short name
-    ("Ana Ribeiro", "Câmara Municipal de Lisboa", "end_user", "PT", None),
-    ("Jonas Petraitis", "Vilnius city municipality", "end_user", "LT", "L3CE"),
-    ("Marie Dubois", "Métropole Nice Côte d'Azur", "end_user", "FR", "Safe"),
-    ("Pieter de Vries", "Politie Haaglanden", "end_user", "NL", "HSD"),
-    ("Sofie Janssens", "Port of Antwerp-Bruges", "end_user", "BE", "LSEC"),
-    ("Karl Hoffmann", "Thales", "integrator", "FR", "SCS"),
-    ("Lena Berg", "Airbus Defence and Space", "integrator", "DE", None),
-    ("Tomasz Nowak", "Polish Red Cross", "end_user", "PL", None),
-    ("Giulia Romano", "Protezione Civile Liguria", "end_user", "IT", None),
-    ("Mikkel Sørensen", "Danish Emergency Management Agency", "public_authority", "DK", "CenSec"),
-    ("Elena Popescu", "Bucharest Metro", "end_user", "RO", None),
-    ("Hugo Martin", "SDIS du Var", "end_user", "FR", "Safe"),
-    ("Eva Novák", "Czech Fire Rescue Service", "end_user", "CZ", None),
-    ("Johan Lindqvist", "Göteborg Energi", "end_user", "SE", None),
-    ("Claire Lambert", "Systematic Paris-Région", "cluster", "FR", "Systematic"),
-    ("Rui Costa", "Sensing Labs", "sme", "PT", None),
-]
-
+#: The demo's participants (``demo01@example.org`` onwards, in this order): name, organisation, type,
+#: country, cluster, and the breakout each attended at the 2021 workshops they came to.
+PEOPLE_DATA = Path(__file__).with_name("demo_people.json")
+#: The first sixteen register for the upcoming workshop (eleven at the port, five for the full grid breakout).
+UPCOMING_PEOPLE = 16
 PAST_SERIES = [
-    # slug, title, day in November 2021, format, venue, host, breakouts (title, test bed, hour, length)
+    # slug, title, day in November 2021, format, venue, host, breakouts (title, test bed, hour, length, capacity)
     (
         "securit-2021-infrastructure",
         "SecurIT workshop: sensitive infrastructure protection",
@@ -100,8 +93,8 @@ PAST_SERIES = [
         "Technopôle de l'Arbois, Aix-en-Provence",
         "Safe",
         [
-            ("Ports and terminals", "Port of Marseille-Fos", 1, 2),
-            ("Energy grids", "Regional electricity grid control room", 1, 2),
+            ("Ports and terminals", "Port of Marseille-Fos", 1, 2, 30),
+            ("Energy grids", "Regional electricity grid control room", 1, 2, 20),
         ],
     ),
     (
@@ -112,8 +105,8 @@ PAST_SERIES = [
         "",
         "LSEC",
         [
-            ("Floods and storm surges", "Scheldt estuary flood defences", 1, 2),
-            ("Forest fires", "Var forest-fire zone", 4, 2),
+            ("Floods and storm surges", "Scheldt estuary flood defences", 1, 2, 20),
+            ("Forest fires", "Var forest-fire zone", 4, 2, 20),
         ],
     ),
     (
@@ -124,8 +117,8 @@ PAST_SERIES = [
         "HSD Campus, Wilhelmina van Pruisenweg 104, The Hague",
         "HSD",
         [
-            ("Seafront and promenades", "Promenade des Anglais", 1, 2),
-            ("Festivals and gates", "Festival site of the Hague Beach Stadium", 1, 2),
+            ("Seafront and promenades", "Promenade des Anglais", 1, 2, 20),
+            ("Festivals and gates", "Festival site of the Hague Beach Stadium", 1, 2, 20),
         ],
     ),
 ]
@@ -163,21 +156,31 @@ def seed_workshops(*, session: Session, clusters: dict[str, Cluster]) -> dict[st
     return added
 
 
-def _demo_people(session: Session, clusters: dict[str, Cluster], added: dict[str, int]) -> list[User]:
+def load_people() -> list[dict]:
+    """The demo's participants as the data file gives them."""
+    return json.loads(PEOPLE_DATA.read_text(encoding="utf-8"))["people"]
 
+
+def _demo_people(session: Session, clusters: dict[str, Cluster], added: dict[str, int]) -> list[User]:
+    """The demo participants' accounts, ``demo01@example.org`` onwards, created when missing."""
     people = []
-    for index, (name, organisation, organisation_type, country, cluster) in enumerate(DEMO_PEOPLE, start=1):
+    # Every demo participant has the published password: hashed once, not seventy times (slow on purpose).
+    password_hash = None
+    for index, person in enumerate(load_people(), start=1):
         email = f"demo{index:02d}@example.org"
         user = accounts.find_user_by_email(session, email)
         if user is None:
             profile = accounts.Profile(
-                name=name,
-                organisation=organisation,
-                organisation_type=organisation_type,
-                country=country,
-                cluster_id=clusters[cluster].id if cluster else None,
+                name=person["name"],
+                organisation=person["organisation"],
+                organisation_type=person["organisation_type"],
+                country=person["country"],
+                cluster_id=clusters[person["cluster"]].id if person["cluster"] else None,
             )
-            user = accounts.create_user(session=session, email=email, password=DEMO_PASSWORD, profile=profile)
+            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            user = accounts.create_user(
+                session=session, email=email, password=DEMO_PASSWORD, profile=profile, password_hash=password_hash
+            )
             added["people"] += 1
         people.append(user)
     return people
@@ -228,8 +231,8 @@ def _past_workshop(session, spec, clusters, test_beds, people, facilitator, adde
     )
     session.add(workshop)
     session.flush()
-    breakouts = []
-    for title_, test_bed, hour, length in breakout_specs:
+    breakouts = {}
+    for title_, test_bed, hour, length, capacity in breakout_specs:
         breakout = Breakout(
             workshop_id=workshop.id,
             title=title_,
@@ -238,14 +241,18 @@ def _past_workshop(session, spec, clusters, test_beds, people, facilitator, adde
             starts_at=start + timedelta(hours=hour),
             ends_at=start + timedelta(hours=hour + length),
             room=f"Salle {len(breakouts) + 1}",
-            capacity=20,
+            capacity=capacity,
         )
         breakout.facilitators = [facilitator]
         session.add(breakout)
-        breakouts.append(breakout)
+        breakouts[title_] = breakout
     session.flush()
-    mode = "online" if format_ == "online" else "on_site"
-    for index, person in enumerate(people):
+    for index, (person, spec) in enumerate(zip(people, load_people(), strict=True)):
+        if slug not in spec["breakouts"]:
+            continue
+        # The listing consent, the check-in and (at a hybrid workshop) online attendance go by the
+        # person, not by the workshop: each workshop's mix follows from who came to it.
+        mode = "online" if format_ == "online" or (format_ == "hybrid" and index % 4 == 3) else "on_site"
         registration = Registration(
             workshop_id=workshop.id,
             user_id=person.id,
@@ -274,7 +281,7 @@ def _past_workshop(session, spec, clusters, test_beds, people, facilitator, adde
         session.add(
             BreakoutSeat(
                 registration_id=registration.id,
-                breakout_id=breakouts[index % len(breakouts)].id,
+                breakout_id=breakouts[spec["breakouts"][slug]].id,
                 state=SeatState.confirmed,
             )
         )
@@ -343,7 +350,7 @@ def _upcoming_workshop(session, clusters, test_beds, people, facilitator, added)
     # Eleven of twelve seats taken at the port, and the grid breakout full with two people waiting.
     ports, grid = breakouts["Ports: drones and perimeter"], breakouts["Grid control rooms under cyber attack"]
     choices = [(ports.id,)] * 11 + [(grid.id,)] * 5
-    for person, breakout_ids in zip(people, choices, strict=True):
+    for person, breakout_ids in zip(people[:UPCOMING_PEOPLE], choices, strict=True):
         reg.register(
             session=session,
             workshop=workshop,

@@ -1,12 +1,13 @@
 """Demo needs: what end-users and integrators said in the November 2021 breakouts, with votes and a merge.
 
 The texts come from ``demo_needs.json`` (realistic needs of cities, police forces, operators and
-fire brigades). A need naming a ``breakout`` goes to the past breakout of that title (the port
-breakout holds about thirty); any other goes to the past breakouts of its domain in turn. Each is
-stated by one of the breakout's attendees; attendees then vote. Finally the facilitator merges the
-near-duplicates listed under ``merges``, as :func:`workshops.needs.services.merge_needs` does, and
-the breakouts are closed. Breakouts that already hold needs are left alone, so seeding twice adds
-nothing.
+fire brigades). Each names its past ``breakout`` (the port breakout holds about thirty) and the
+``organisation`` that stated it, with that organisation's type and country; it is stated by the
+breakout's attendee of that organisation (``workshops/events/demo_people.json``), so that a need's
+organisation, type and country always agree with those of the person behind it. Attendees then
+vote. Finally the facilitator merges the near-duplicates listed under ``merges``, as
+:func:`workshops.needs.services.merge_needs` does, and the breakouts are closed. Breakouts that
+already hold needs are left alone, so seeding twice adds nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from workshops.events.models import Breakout, BreakoutSeat, Registration, Worksh
 from workshops.needs import similarity
 from workshops.needs.merging import merged_values
 from workshops.needs.models import Need, NeedState, Vote
-from workshops.programme.models import Domain
 
 DATA = Path(__file__).with_name("demo_needs.json")
 ORGANISATION_TYPES = {"end-user": "end_user", "public authority": "public_authority", "SME": "sme"}
@@ -35,36 +35,25 @@ MERGED_BEFORE_END = timedelta(minutes=10)
 
 def seed_needs(*, session: Session) -> int:
     """Add the demo needs, votes and merges to the past breakouts that have none; return how many needs."""
-    positions = {d.id: d.position for d in session.exec(select(Domain))}
     breakouts = session.exec(
         select(Breakout).join(Workshop).where(Workshop.state == "archived").order_by(Breakout.id)
     ).all()
     if not breakouts or session.exec(select(Need.id).where(Need.breakout_id.in_([b.id for b in breakouts]))).first():
         return 0
     data = json.loads(DATA.read_text(encoding="utf-8"))
-    by_domain: dict[int, list[Breakout]] = {}
-    for breakout in breakouts:
-        by_domain.setdefault(positions.get(breakout.domain_id), []).append(breakout)
     by_title = {breakout.title: breakout for breakout in reversed(breakouts)}  # the first of a title wins
     attendees = {b.id: _attendees(session, b) for b in breakouts}
     sensitivities = cycle(SENSITIVITIES)
     added = 0
     seeded: dict[str, Need] = {}
     stated: dict[int, int] = {}
-    turns: dict[int, int] = {}
     for item in data["needs"]:
-        if "breakout" in item:
-            breakout = by_title.get(item["breakout"])
-        else:
-            choices = by_domain.get(item["domain"])
-            if not choices:
-                continue
-            breakout = choices[turns.get(item["domain"], 0) % len(choices)]
-            turns[item["domain"]] = turns.get(item["domain"], 0) + 1
+        breakout = by_title.get(item["breakout"])
         if breakout is None:
             continue
-        people = attendees[breakout.id] or [None]
-        speaker = people[added % len(people)]
+        speaker = next((p for p in attendees[breakout.id] if p.organisation == item["organisation"]), None)
+        if speaker is None:
+            raise ValueError(f"{DATA.name}: nobody of {item['organisation']} attended {breakout.title}")
         at = min(breakout.starts_at + stated.get(breakout.id, 0) * STATED_EVERY, breakout.ends_at - VOTED_BEFORE_END)
         stated[breakout.id] = stated.get(breakout.id, 0) + 1
         need = Need(
@@ -75,11 +64,11 @@ def seed_needs(*, session: Session) -> int:
             urgency=item["urgency"],
             domain_id=breakout.domain_id,
             test_bed_id=breakout.test_bed_id,
-            organisation=speaker.organisation if speaker else "",
+            organisation=item["organisation"],
             organisation_type=ORGANISATION_TYPES.get(item["org_type"], item["org_type"]),
             country=item["country"],
             sensitivity=next(sensitivities),
-            stated_by_id=speaker.id if speaker else None,
+            stated_by_id=speaker.id,
             created_at=at,
             updated_at=at,
             similarity_vector=similarity.represent(item["title"], item["need"], item.get("context", "")),
