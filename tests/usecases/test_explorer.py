@@ -256,7 +256,7 @@ def test_facet_counts_under_two_combined_filters(db, world, organiser):
     assert _counts(found, "country") == {"BE": 2, "FR": 1, "NL": 0}
     assert _counts(found, "cluster") == {c1.id: 2, c2.id: 1}
     assert _counts(found, "urgency") == {5: 3, 4: 0, 3: 1, 2: 0, 1: 0}  # the domain filter kept
-    assert _counts(found, "state") == {"open": 3, "merged": 0, "dismissed": 0}
+    assert _counts(found, "state") == {"open": 3, "dismissed": 0}  # "merged" only where some need still is
     assert _counts(found, "tag") == {"drones": 3, "night": 1, "sécurité": 1}
     labels = {value.value: value.label for value in found["tag"]}
     assert labels == {"drones": "drones", "night": "Night", "sécurité": "SÉCURITÉ"}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, literal
+from sqlalchemy import ColumnElement, case, exists, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -50,6 +50,16 @@ _RANKS = (Sensitivity.public, Sensitivity.anonymous, Sensitivity.internal)
 
 def _rank(column):
     return case(*((column == s.value, rank) for rank, s in enumerate(_RANKS) if rank), else_=0)
+
+
+def standing() -> ColumnElement[bool]:
+    """A condition on ``Need`` for the needs that stand for themselves: those no merge folded into another.
+
+    A merged original counts under the need it was merged into (the top of its tree, as
+    :func:`origins` and :func:`stated_in` read it), so lists of live needs leave it out and show it
+    through that need instead.
+    """
+    return col(Need.merged_into_id).is_(None)
 
 
 def origins(session: Session, need_ids: Iterable[int]) -> dict[int, list[Origin]]:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from workshops.audit import services as audit
 from workshops.audit.models import AuditAction
 from workshops.auth.models import User
+from workshops.countries import country_name
 from workshops.events.models import Breakout, TestBed, Workshop
 from workshops.needs.models import Need, Sensitivity
 from workshops.programme.models import Domain
@@ -37,6 +38,7 @@ EXPORT_HEADER = [
     "organisation",
     "organisation_type",
     "country",
+    "country_name",
     "workshop",
     "breakout",
     "domain",
@@ -131,6 +133,7 @@ def _row(
         need.organisation if rules.shows_organisation(viewer, need) else "",
         need.organisation_type,
         need.country,
+        country_name(need.country),
         workshop,
         breakout,
         domain or "",

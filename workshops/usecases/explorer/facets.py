@@ -21,7 +21,7 @@ from workshops.events.models import Breakout, TestBed, Workshop
 from workshops.needs.models import URGENCY_WORDS, Need, NeedState
 from workshops.programme.models import Cluster, Domain
 from workshops.usecases.explorer.filters import Filters
-from workshops.usecases.explorer.labels import STATE_LABELS, urgency_label
+from workshops.usecases.explorer.labels import STATE_LABELS, state_label, urgency_label
 from workshops.usecases.explorer.selection import Selection, from_needs, select_needs
 from workshops.usecases.explorer.tags import split_tags, tag_key
 
@@ -48,7 +48,8 @@ def facets(session: Session, viewer: User, filters: Filters) -> dict[str, list[F
     found = {name: listing(session, selection) for name, listing in _FACETS.items()}
     for name, values in found.items():
         listed = {value.value for value in values}
-        values.extend(FacetValue(value, str(value), 0) for value in filters.values(name) if value not in listed)
+        label = state_label if name == "state" else str
+        values.extend(FacetValue(value, label(value), 0) for value in filters.values(name) if value not in listed)
     return found
 
 
@@ -161,8 +162,17 @@ def _urgencies(session: Session, selection: Selection) -> list[FacetValue]:
 
 
 def _states(session: Session, selection: Selection) -> list[FacetValue]:
+    """Open and dismissed always; merged only where a need is still marked so on its own.
+
+    A merged need counts under the need it was merged into, so it is no live need here; one whose
+    merged need was deleted since stands for itself again, and stays findable by its state.
+    """
     counts = dict(_grouped(session, selection, dimension="state", columns=[Need.state]))
-    return [FacetValue(s.value, STATE_LABELS[s], counts.get(s.value, 0)) for s in NeedState]
+    return [
+        FacetValue(s.value, STATE_LABELS[s], counts.get(s.value, 0))
+        for s in NeedState
+        if s != NeedState.merged or counts.get(s.value)
+    ]
 
 
 def _tags(session: Session, selection: Selection) -> list[FacetValue]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl, urlencode
+
+from werkzeug.datastructures import MultiDict
 
 from workshops.auth.models import OrganisationType
 from workshops.countries import country_names
@@ -17,6 +20,9 @@ MAX_QUERY = 200
 #: Needs kept ticked at most: more than a use case or a merge ever gathers, and a URL stays short enough.
 MAX_CHOSEN = 200
 MAX_TAG = 60
+#: A query string carried in a form field: long enough for every filter, bounded for the parser.
+MAX_QUERY_STRING = 8_000
+MAX_FIELDS = 1_000
 
 SORTS = {"newest": "Newest first", "votes": "Most votes", "urgency": "Most urgent"}
 DEFAULT_SORT = "newest"
@@ -95,6 +101,19 @@ class Filters:
         if current.page == 1:
             result["page"] = None
         return {key: value for key, value in result.items() if value}
+
+    def query(self, **changes) -> str:
+        """The filters as a query string (``args`` encoded), for a form field that carries them along."""
+        return urlencode(self.args(**changes), doseq=True)
+
+    @classmethod
+    def from_query(cls, query: str) -> Filters:
+        """Parse what ``query`` wrote (anything else reads as no filter): the same rules as ``from_args``."""
+        try:
+            pairs = parse_qsl(query[:MAX_QUERY_STRING], max_num_fields=MAX_FIELDS)
+        except ValueError:  # more fields than any filter makes
+            pairs = []
+        return cls.from_args(MultiDict(pairs))
 
 
 def _given(args: Mapping, name: str) -> list:

@@ -1,4 +1,4 @@
-"""The page of needs the explorer lists, with each need's votes and the use cases it feeds."""
+"""The page of needs the explorer lists, with each need's votes, the needs merged into it and the use cases it feeds."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.events.models import Breakout
+from workshops.needs import provenance
 from workshops.needs.models import Need
 from workshops.pagination import Page, page_of
 from workshops.usecases.explorer.filters import Filters
@@ -35,13 +36,15 @@ class NeedRow:
     need: Need
     votes: int
     use_cases: list[FedUseCase]
+    #: How many stated needs were merged into it, through every merge (0: it merges none).
+    merges: int = 0
 
 
 def explore(session: Session, viewer: User, filters: Filters, *, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """The page of matching needs (``NeedRow`` items), sorted as asked; a fixed number of queries.
 
-    One count, one page (breakout and workshop joined), one look-up each for test beds, domains and
-    the use cases the page's needs feed; the tag filter adds one.
+    One count, one page (breakout and workshop joined), one look-up each for test beds, domains, the
+    use cases the page's needs feed and the needs merged into them; the tag filter adds one.
     """
     conditions = select_needs(session, viewer=viewer, filters=filters).where()
     found = page_of(
@@ -51,8 +54,13 @@ def explore(session: Session, viewer: User, filters: Filters, *, page: int = 1, 
         per_page=per_page,
         counted=from_needs(select(Need.id)).where(*conditions),
     )
-    fed = _fed(session, [need.id for need, _ in found.items])
-    items = [NeedRow(need=need, votes=count, use_cases=fed.get(need.id, [])) for need, count in found.items]
+    ids = [need.id for need, _ in found.items]
+    fed = _fed(session, ids)
+    merges = _merges(session, ids)
+    items = [
+        NeedRow(need=need, votes=count, use_cases=fed.get(need.id, []), merges=merges.get(need.id, 0))
+        for need, count in found.items
+    ]
     return replace(found, items=items)
 
 
@@ -88,3 +96,11 @@ def _fed(session: Session, need_ids: list[int]) -> dict[int, list[FedUseCase]]:
     for need_id, use_case_id, title, state in session.exec(statement):
         fed.setdefault(need_id, []).append(FedUseCase(id=use_case_id, title=title, state=state))
     return fed
+
+
+def _merges(session: Session, need_ids: list[int]) -> dict[int, int]:
+    """For each need that merges others, how many stated needs stand behind it (``provenance``: one query)."""
+    if not need_ids:
+        return {}
+    behind = provenance.origins(session, need_ids)
+    return {need_id: len(found) for need_id, found in behind.items() if [o.need_id for o in found] != [need_id]}

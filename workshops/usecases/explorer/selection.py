@@ -1,19 +1,22 @@
 """The filters as SQL, shared by the page, the facets and the export: conditions, joins, votes, order.
 
-Everything starts from ``rules.readable_needs``: organisers read all needs, facilitators those of the
-breakouts they facilitate (internal needs there included).
+Everything starts from the live needs a person reads (``rules.readable_needs``: organisers read all
+needs, facilitators those of the breakouts they facilitate, internal needs there included). A need
+merged into another is not live: it counts under the need it was merged into
+(``provenance.standing``), which the list says "includes 2 merged needs".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, Subquery, func
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.events.models import Breakout, Workshop
+from workshops.needs import provenance
 from workshops.needs.models import Need, Vote
 from workshops.search import matches
 from workshops.usecases import rules
@@ -40,6 +43,7 @@ UNSHOWN = (defer(Need.similarity_vector), defer(Need.search_text))
 class Selection:
     """The filters turned into SQL conditions, one per active dimension, plus the search."""
 
+    #: The live needs the viewer reads, whatever the filters.
     readable: ColumnElement[bool]
     by_dimension: dict[str, ColumnElement[bool]] = field(default_factory=dict)
     search: ColumnElement[bool] | None = None
@@ -55,8 +59,9 @@ class Selection:
 
 
 def select_needs(session: Session, *, viewer: User, filters: Filters) -> Selection:
-    """The conditions for what ``filters`` asks among the needs ``viewer`` reads; the tag filter reads once."""
-    selection = Selection(readable=rules.readable_needs(viewer), search=matches(col(Need.search_text), filters.q))
+    """The conditions for what ``filters`` asks among the live needs ``viewer`` reads; the tag filter reads once."""
+    readable = and_(rules.readable_needs(viewer), provenance.standing())
+    selection = Selection(readable=readable, search=matches(col(Need.search_text), filters.q))
     for name, column in _COLUMNS.items():
         if filters.values(name):
             selection.by_dimension[name] = column.in_(filters.values(name))
