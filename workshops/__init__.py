@@ -34,9 +34,10 @@ from workshops import (
     weblog,
 )
 from workshops.config import load_config
+from workshops.countries import country_name
 from workshops.extensions import csrf, login_manager
 from workshops.markdown import render_markdown
-from workshops.timeutil import local
+from workshops.timeutil import local, programme_timezone
 
 ROOT_FOLDER = "../"
 
@@ -61,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(render_markdown, "markdown")
     access.init_app(app)
     app.add_template_filter(local, "local")
+    app.add_template_global(programme_timezone, "programme_timezone")
+    app.add_template_global(country_name, "country_name")
 
     main.init_app(app)
     auth.init_app(app)

@@ -80,7 +80,13 @@ def _build(db):
         trl_min=5,
         trl_max=7,
     )
-    floods = UseCase(title="Flood sensors", domain_id=resilience.id, state="accepted", owners="Secret Police")
+    floods = UseCase(
+        title="Flood sensors",
+        domain_id=resilience.id,
+        state="accepted",
+        owners="Secret Police",
+        body="## Context\n\nRivers rise faster than the gauges say.\n",
+    )
     db.add_all([drones, floods])
     db.flush()
     db.add_all([UseCaseNeed(use_case_id=drones.id, need_id=n.id) for n in stated])

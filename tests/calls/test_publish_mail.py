@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests import factories
-from tests.conftest import post_form
+from tests.calls.publishing import publish
 from workshops.calls import notifications
 from workshops.calls.models import OpenCall
 from workshops.events import consents
@@ -82,8 +82,7 @@ def _text(message) -> str:
 
 
 def _publish(client, call: OpenCall):
-    url = f"/manage/calls/{call.id}"
-    return post_form(client, f"{url}/publish", form_url=url)
+    return publish(client, call)
 
 
 def test_each_contributor_gets_one_mail_naming_all_their_challenges(

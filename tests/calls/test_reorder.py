@@ -13,6 +13,7 @@ import re
 import pytest
 from sqlmodel import select
 
+from tests.calls.publishing import publish
 from tests.conftest import csrf_token, log_in, post_form
 from workshops.audit.models import AuditEntry
 from workshops.calls.composition import grouped
@@ -209,7 +210,7 @@ def test_a_malformed_order_is_a_bad_request(organiser_client, db, call, three, s
 
 
 def test_a_published_call_cannot_be_reordered(organiser_client, db, call, three):
-    post_form(organiser_client, f"{_url(call)}/publish", form_url=_url(call))
+    publish(organiser_client, call)
     db.rollback()
     assert db.get(OpenCall, call.id, populate_existing=True).state == "published"
     page = organiser_client.get(_url(call)).get_data(as_text=True)

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests import factories
+from tests.calls.publishing import publish
 from tests.conftest import csrf_token, log_in, post_form
 from workshops.audit.models import AuditEntry
 from workshops.calls import exports, report
@@ -210,7 +211,7 @@ def test_a_draft_is_edited_and_may_keep_its_slug(organiser_client, db, call):
 
 
 def test_a_published_call_can_no_longer_be_edited(organiser_client, db, call):
-    post_form(organiser_client, f"/manage/calls/{call.id}/publish", form_url=f"/manage/calls/{call.id}")
+    publish(organiser_client, call)
     url = f"/manage/calls/{call.id}/edit"
     shown = organiser_client.get(url, follow_redirects=True)
     assert "This call is published: its name, dates and text no longer change." in _page(shown)
@@ -303,8 +304,8 @@ def test_a_challenge_whose_use_case_left_review_is_flagged(organiser_client, db,
     db.commit()
     page = _page(organiser_client.get(f"/manage/calls/{call.id}"))
     assert "this use case is in review now, no longer accepted" in page
-    post_form(organiser_client, f"/manage/calls/{call.id}/publish", form_url=f"/manage/calls/{call.id}")
-    assert "“Flood sensors” is no longer accepted" in _page(organiser_client.get(f"/manage/calls/{call.id}"))
+    refused = publish(organiser_client, call, follow_redirects=True)  # the page offers no confirmation
+    assert "Challenge 2.1 “Flood sensors” is no longer accepted" in _page(refused)
     assert _fresh(db, call).state == "draft"
 
 
@@ -337,7 +338,7 @@ def test_a_draft_is_not_public_to_anyone(app, organiser_client, call):
 
 def test_published_and_closed_calls_are_public_and_frozen(app, organiser_client, db, call, call_text):
     url = f"/manage/calls/{call.id}"
-    published = post_form(organiser_client, f"{url}/publish", form_url=url)
+    published = publish(organiser_client, call)
     assert published.headers["Location"] == url
     assert _fresh(db, call).state == "published"
     drones = db.get(UseCase, call_text.groups[0].challenges[0].challenge.use_case_id)
@@ -399,7 +400,7 @@ def test_the_public_downloads_match_the_organisers_and_the_report_stays_theirs(
 ):
     organiser_client = app.test_client()
     log_in(organiser_client, organiser)
-    post_form(organiser_client, f"/manage/calls/{call.id}/publish", form_url=f"/manage/calls/{call.id}")
+    publish(organiser_client, call)
     source = _expected(app, db, call)
     anonymous = app.test_client()
     for fmt, format_ in CALL_FORMATS.items():

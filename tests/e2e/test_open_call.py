@@ -15,6 +15,7 @@ import pypdf
 from playwright.sync_api import expect
 from sqlmodel import Session, col, select
 
+from tests.e2e.journeys import log_in
 from workshops.auth.models import User
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS
 from workshops.calls.models import OpenCall
@@ -38,15 +39,6 @@ Operators need to {what}.
 | --- | --- |
 | Detection | under 2 s |
 """
-
-
-def _log_in(page, live_server, email):
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("demo-password-2021")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("button", has_text="Log out")).to_have_count(1)  # behind the menu on a phone
 
 
 def _prepare(live_server) -> dict:
@@ -126,7 +118,7 @@ def test_an_organiser_composes_previews_publishes_and_downloads_open_call_2(brow
     first_domain, second_domain = data["domains"]
     slug = data["slug"]
     page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
-    _log_in(page, live_server, "organiser@example.org")
+    log_in(page, live_server, "organiser@example.org")
 
     # The list, then a new call with a mistake: the error is next to the field.
     page.goto(live_server.url + "/manage/calls")
@@ -167,7 +159,7 @@ def test_an_organiser_composes_previews_publishes_and_downloads_open_call_2(brow
     expect(page.get_by_role("heading", name=f"Challenge 2.1: {floods}")).to_be_visible()
     check_page(page, "compose")
     phone = browser.new_context(viewport=PHONE).new_page()
-    _log_in(phone, live_server, "organiser@example.org")
+    log_in(phone, live_server, "organiser@example.org")
     phone.goto(call_url)
     check_page(phone, "compose-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -182,7 +174,11 @@ def test_an_organiser_composes_previews_publishes_and_downloads_open_call_2(brow
 
     # Publish: contributors are told, the public page is there.
     page.goto(call_url)
-    page.get_by_role("button", name="Publish the call").click()
+    page.get_by_role("button", name="Publish the call…").click()
+    expect(page.locator(".call-publish-effects")).to_contain_text("3 challenges will be frozen")
+    expect(page.locator(".call-publish-effects")).to_contain_text(f"/calls/{slug}/")
+    check_page(page, "publish-confirmation")
+    page.get_by_role("button", name=re.compile(r"^Publish now: freeze 3 challenges")).click()
     expect(page.get_by_text(re.compile(r"Published “Open Call 2”"))).to_be_visible()
     check_page(page, "published")
     assert data["contributor"], "the demo has a contributor who asked to be told"

@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from tests import factories
+from tests.e2e.journeys import log_in
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS
 from workshops.db import make_engine
 from workshops.events.models import Breakout, BreakoutSeat, Registration
@@ -79,6 +80,7 @@ def _prepare(live_server) -> dict:
             )
             session.commit()
             people.append((person.email, breakouts[board].code))
+        reviewer = factories.make_user(session, email=f"reviewer-{mark}@example.org", role="organiser")
     engine.dispose()
     return {
         "mark": mark,
@@ -86,24 +88,13 @@ def _prepare(live_server) -> dict:
         "boards": [b.title for b in breakouts],
         "domain": domains[0].name,
         "workshop": workshop.title,
+        "reviewer": reviewer.email,  # a second organiser: the one who accepts what the first wrote
     }
-
-
-DEMO_PASSWORD = "demo-password-2021"
-
-
-def _log_in(page, live_server, email, password=DEMO_PASSWORD):
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("button", has_text="Log out")).to_have_count(1)  # behind the menu on a phone
 
 
 def _log_need(browser, live_server, email, code, title, statement) -> None:
     phone = browser.new_context(viewport=PHONE).new_page()
-    _log_in(phone, live_server, email, factories.PASSWORD)
+    log_in(phone, live_server, email, factories.PASSWORD)
     phone.goto(f"{live_server.url}/b/{code}")
     phone.get_by_label("Title").fill(title)
     phone.get_by_label("The need").fill(statement)
@@ -152,12 +143,12 @@ def test_needs_of_three_organisations_merged_across_breakouts_are_counted_in_eve
     _log_need(browser, live_server, rotterdam, rotterdam_code, fence, "We need fence alarms that ignore birds.")
 
     page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
-    _log_in(page, live_server, "organiser@example.org")
+    log_in(page, live_server, "organiser@example.org")
 
     # The explorer: search the drones, tick the two from different breakouts, merge them.
     page.goto(live_server.url + "/manage/needs")
     page.get_by_role("searchbox", name="Search").fill(f"drones {mark}")
-    page.get_by_role("button", name="Apply").first.click()
+    page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_label(f"Select “{quay}”").check()
     page.get_by_label(f"Select “{border}”").check()
     expect(page.locator("[data-chosen-count]")).to_contain_text("2 needs ticked")
@@ -176,7 +167,7 @@ def test_needs_of_three_organisations_merged_across_breakouts_are_counted_in_eve
 
     # A new search keeps the tick: add the fence alarms, then synthesise.
     page.get_by_role("searchbox", name="Search").fill(mark)
-    page.get_by_role("button", name="Apply").first.click()
+    page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_label(f"Select “{merged}”")).to_be_checked()
     page.get_by_label(f"Select “{fence}”").check()
     expect(page.locator("[data-chosen-count]")).to_contain_text("2 needs ticked")
@@ -188,9 +179,21 @@ def test_needs_of_three_organisations_merged_across_breakouts_are_counted_in_eve
     page.get_by_role("button", name="Create the use case").click()
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     expect(page.locator(".traceability")).to_contain_text("3")  # the panel counts the stated needs
+    # The template's guidance gives way to the organiser's words (a call holding it would not be published).
+    use_case_url = page.url
+    page.get_by_role("link", name="Edit", exact=True).click()
+    body = page.get_by_role("textbox", name=re.compile(r"^Text\b"))
+    body.fill(re.sub(r"(?m)^_(.+)_$", "Written from what the participants said.", body.input_value()))
+    page.get_by_role("button", name="Save the use case").click()
+    expect(page.locator(".usecase-findings")).to_have_count(0)
     page.get_by_role("button", name="Send for review").click()
-    page.get_by_role("button", name="Accept").click()
-    expect(page.locator(".usecase-state")).to_have_text("Accepted")
+    # A second organiser accepts it: its author may not (the programme's default).
+    reviewer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(reviewer, live_server, data["reviewer"], factories.PASSWORD)
+    reviewer.goto(use_case_url)
+    reviewer.get_by_role("button", name="Accept").click()
+    expect(reviewer.locator(".usecase-state")).to_have_text("Accepted")
+    reviewer.context.close()
 
     # The call: one challenge, published.
     page.goto(live_server.url + "/manage/calls/new")

@@ -13,6 +13,7 @@ import re
 import pytest
 from sqlmodel import select
 
+from tests import factories
 from tests.conftest import csrf_token, post_form
 from workshops.audit.models import AuditEntry
 from workshops.usecases import services
@@ -25,6 +26,12 @@ CHECKED = re.compile(r'<input type="checkbox" name="use_case" value="(\d+)" form
 
 
 # --- Data ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def writer(db):
+    """A facilitator who wrote use cases: the organiser who accepts them did not (a second person accepts)."""
+    return factories.make_user(db, name="Wendy Writer", email="wendy@example.org", role="facilitator")
 
 
 def _use_case(app, db, author, title: str, *, state: str = "draft") -> UseCase:
@@ -83,9 +90,9 @@ def _flashes(page: str) -> list[str]:
 # --- Accepting many at once ---------------------------------------------------------------------
 
 
-def test_an_organiser_accepts_three_in_review_use_cases_at_once(app, db, organiser, organiser_client):
-    chosen = [_use_case(app, db, organiser, f"Drones over port {n}", state="in_review") for n in (1, 2, 3)]
-    untouched = _use_case(app, db, organiser, "Not ticked", state="in_review")
+def test_an_organiser_accepts_three_in_review_use_cases_at_once(app, db, organiser, organiser_client, writer):
+    chosen = [_use_case(app, db, writer, f"Drones over port {n}", state="in_review") for n in (1, 2, 3)]
+    untouched = _use_case(app, db, writer, "Not ticked", state="in_review")
     response = _bulk(organiser_client, [u.id for u in chosen], "accepted", query="?state=in_review")
     assert response.status_code == 302
     assert response.headers["Location"] == "/manage/use-cases?state=in_review"  # back to the same list
@@ -105,11 +112,13 @@ def test_an_organiser_accepts_three_in_review_use_cases_at_once(app, db, organis
     assert all(f"“{u.title}”" in flash for u in chosen)
 
 
-def test_a_mixed_selection_changes_only_the_valid_ones_and_names_each_refusal(app, db, organiser, organiser_client):
-    valid = _use_case(app, db, organiser, "Quay cameras", state="in_review")
+def test_a_mixed_selection_changes_only_the_valid_ones_and_names_each_refusal(
+    app, db, organiser, organiser_client, writer
+):
+    valid = _use_case(app, db, writer, "Quay cameras", state="in_review")
     deleted = _deleted(app, db, organiser, "Fence sensors")
-    accepted = _use_case(app, db, organiser, "Crowd flows", state="accepted")
-    draft = _use_case(app, db, organiser, "Flood gauges")
+    accepted = _use_case(app, db, writer, "Crowd flows", state="accepted")
+    draft = _use_case(app, db, writer, "Flood gauges")
     before = {u.id: len(_revisions(db, u)) for u in (deleted, accepted, draft)}
     ticked = [deleted.id, valid.id, accepted.id, draft.id]
     response = _bulk(organiser_client, ticked, "accepted")
@@ -187,9 +196,10 @@ def test_a_facilitator_sends_drafts_for_review_in_bulk_but_nothing_further(
     response = _bulk(facilitator_client, [draft.id, accepted.id, deleted.id], "in_review", follow_redirects=True)
     assert _fresh(db, draft).state == "in_review"
     assert _revisions(db, draft)[-1].author_id == facilitator.id
-    [success, refused] = _flashes(response.get_data(as_text=True))
+    [success, refused, unfinished] = _flashes(response.get_data(as_text=True))
     assert success == "1 use case sent for review: “Flood gauges”."
     assert "A use case that is “Accepted” cannot become “In review”: “Crowd flows”." in refused
+    assert "Still to finish in their text" in unfinished and "“Flood gauges” (5 things)" in unfinished
     # A deleted use case is no more to a facilitator than an unknown id: its title is not shown.
     assert f"There is no such use case: #{deleted.id}." in refused and "Secret fence plan" not in refused
     assert _fresh(db, accepted).state == "accepted" and _fresh(db, deleted).state == "draft"
@@ -242,8 +252,8 @@ def test_ids_that_are_not_ids_are_a_clear_error_and_change_nothing(app, db, orga
 
 
 @pytest.mark.parametrize("unknown", ["999999", "0", "2147483648", "0000"])
-def test_ids_of_no_use_case_are_reported_and_the_others_go_ahead(app, db, organiser, organiser_client, unknown):
-    use_case = _use_case(app, db, organiser, "Quay cameras", state="in_review")
+def test_ids_of_no_use_case_are_reported_and_the_others_go_ahead(app, db, organiser, organiser_client, writer, unknown):
+    use_case = _use_case(app, db, writer, "Quay cameras", state="in_review")
     response = _bulk(organiser_client, [unknown, use_case.id], "accepted", follow_redirects=True)
     assert response.status_code == 200
     success, refused = _flashes(response.get_data(as_text=True))
@@ -288,9 +298,9 @@ def test_tick_all_ticks_every_use_case_of_the_page_and_no_other(app, db, organis
     assert set(dict(CHECKED.findall(organiser_client.get(LIST + "?page=2").get_data(as_text=True))).values()) == {""}
 
 
-def test_the_bulk_form_comes_back_to_the_same_filters_and_page(app, db, organiser, organiser_client):
+def test_the_bulk_form_comes_back_to_the_same_filters_and_page(app, db, organiser, organiser_client, writer):
     for n in range(27):
-        _use_case(app, db, organiser, f"Use case {n:02}", state="in_review")
+        _use_case(app, db, writer, f"Use case {n:02}", state="in_review")
     page = organiser_client.get(LIST + "?state=in_review&page=2").get_data(as_text=True)
     assert 'action="/manage/use-cases/bulk?state=in_review&amp;page=2"' in page
     last = db.exec(select(UseCase).order_by(UseCase.id)).first()

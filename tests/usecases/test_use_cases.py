@@ -219,8 +219,8 @@ CASES = [(a, b, role) for a in STATES for b in STATES if a != b for role in ("fa
 
 
 @pytest.mark.parametrize(("source", "target", "role"), CASES)
-def test_the_workflow_by_state_and_role(request, app, db, organiser, source, target, role):
-    use_case = _use_case(app, db, organiser, state=source)
+def test_the_workflow_by_state_and_role(request, app, db, facilitator, source, target, role):
+    use_case = _use_case(app, db, facilitator, state=source)  # written by another: an organiser may accept it
     client = request.getfixturevalue(f"{role}_client")
     response = post_form(
         client,
@@ -261,8 +261,10 @@ def test_rejecting_needs_a_reason_that_the_revision_and_page_keep(app, db, organ
     assert "Back to draft" in page and "Accept" not in page
 
 
-def test_the_page_offers_only_the_buttons_the_viewer_may_use(app, db, organiser, facilitator_client, organiser_client):
-    use_case = _use_case(app, db, organiser, state="in_review")
+def test_the_page_offers_only_the_buttons_the_viewer_may_use(
+    app, db, facilitator, facilitator_client, organiser_client
+):
+    use_case = _use_case(app, db, facilitator, state="in_review")
     as_facilitator = facilitator_client.get(f"/manage/use-cases/{use_case.id}").get_data(as_text=True)
     assert 'value="accepted"' not in as_facilitator and ">Edit<" not in as_facilitator
     assert "Delete the use case" not in as_facilitator
@@ -271,8 +273,8 @@ def test_the_page_offers_only_the_buttons_the_viewer_may_use(app, db, organiser,
     assert "Delete the use case" in as_organiser and ">Edit<" in as_organiser
 
 
-def test_state_changes_are_audited(app, db, organiser, caplog):
-    use_case = _use_case(app, db, organiser)
+def test_state_changes_are_audited(app, db, organiser, facilitator, caplog):
+    use_case = _use_case(app, db, facilitator)
     with caplog.at_level(logging.INFO, logger="workshops.audit"), app.app_context():
         services.change_state(session=db, use_case=use_case, actor=organiser, to_state="in_review")
         services.change_state(session=db, use_case=use_case, actor=organiser, to_state="accepted")

@@ -30,6 +30,7 @@ class AuditAction(StrEnum):
     call_published = "call_published"
     call_closed = "call_closed"
     account_deleted = "account_deleted"
+    settings_changed = "settings_changed"
 
 
 class AuditEntry(SQLModel, table=True):

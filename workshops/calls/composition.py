@@ -10,12 +10,18 @@ organisers composing at once never leave two challenges at one place. A move may
 the person saw (``seen``): when the call's order changed meanwhile, nothing moves and
 ``OrderChanged`` says so, rather than moving something other than what they meant.
 
+Publishing freezes each challenge's text. What holds it up (no challenge, a use case no longer
+accepted, template guidance or an empty section left in a text, a quotation of an internal need)
+is listed by ``problems``, which the confirmation page shows and ``publish`` enforces under the
+lock; ``fingerprint`` tells whether the call is still as the confirmation showed it.
+
 These changes record nothing and tell nobody; the organisers' pages make them through
 ``workshops.calls.services``, which adds the audit entries and the e-mails.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy.orm import selectinload
@@ -28,6 +34,7 @@ from workshops.needs import queries as needs_queries
 from workshops.programme.models import Domain
 from workshops.timeutil import utcnow
 from workshops.transactions import lock_row, run_write
+from workshops.usecases import guidance
 from workshops.usecases.models import UseCase, UseCaseRevision, UseCaseState
 
 #: The use-case fields a published challenge keeps as they were.
@@ -40,6 +47,15 @@ ORDER_CHANGED = (
 
 class CallError(Exception):
     """A change was refused; the message is meant for the person."""
+
+
+class StalePublication(CallError):
+    """The call (or a text of its challenges) changed since the confirmation was shown."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The call changed since you were shown what publishing would do: check it again, then confirm."
+        )
 
 
 class OrderChanged(CallError):
@@ -84,13 +100,19 @@ def call_by_slug(session: Session, slug: str) -> OpenCall | None:
     return session.exec(select(OpenCall).where(OpenCall.slug == slug)).one_or_none()
 
 
-def grouped(session: Session, call: OpenCall) -> list[DomainGroup]:
-    """The call's challenges grouped by domain, numbered, with their text (a fixed number of queries)."""
-    challenges = session.exec(
+def grouped(session: Session, call: OpenCall, *, fresh: bool = False) -> list[DomainGroup]:
+    """The call's challenges grouped by domain, numbered, with their text (a fixed number of queries).
+
+    ``fresh`` reads the challenges and their use cases anew, over what the session holds already.
+    """
+    statement = (
         select(Challenge)
         .where(Challenge.call_id == call.id)
         .options(selectinload(Challenge.use_case), selectinload(Challenge.domain))
-    ).all()
+    )
+    if fresh:
+        statement = statement.execution_options(populate_existing=True)
+    challenges = session.exec(statement).all()
     order = _domain_order(session, call, {c.domain_id for c in challenges})
     groups = []
     for number, domain in enumerate(order, start=1):
@@ -258,16 +280,27 @@ def move_domain(session: Session, call: OpenCall, *, domain_id: int, step: int, 
     return run_write(session, change, fresh=True)
 
 
-def publish(session: Session, call: OpenCall) -> list[Challenge]:
-    """Publish a draft call: each challenge keeps the use case's text as it is now (its latest revision)."""
+def publish(
+    session: Session, call: OpenCall, *, template: str | None = None, expected: str | None = None
+) -> list[Challenge]:
+    """Publish a draft call: each challenge keeps the use case's text as it is now (its latest revision).
+
+    Under the call's lock, whatever ``problems`` lists refuses it (``CallError``, the first problem
+    named). ``template`` is the use-case template in force: with it, guidance and empty sections
+    left in a text are problems too (the organisers' pages pass it; the demo and the benchmark,
+    whose texts are their own, do not). ``expected`` is the ``fingerprint`` the person confirmed:
+    a call changed since is refused with ``StalePublication``.
+    """
     with write_transaction(session):
-        current = session.get(OpenCall, call.id, populate_existing=True)
-        _refuse_unless_draft(current)
-        challenges = session.exec(
-            select(Challenge).where(Challenge.call_id == call.id).options(selectinload(Challenge.use_case))
-        ).all()
-        if not challenges:
-            raise CallError("Add at least one challenge before publishing the call.")
+        current = _refuse_unless_draft(lock_row(session, OpenCall, call.id))
+        groups = grouped(session, current, fresh=True)
+        if expected is not None and fingerprint(current, groups, template) != expected:
+            raise StalePublication()
+        found = problems(session, current, groups, template=template)
+        if found:
+            more = f" (and {len(found) - 1} more: the publication page lists them)" if len(found) > 1 else ""
+            raise CallError(f"{found[0].rstrip('.')}{more}.")
+        challenges = [text.challenge for group in groups for text in group.challenges]
         latest = dict(
             session.exec(
                 select(UseCaseRevision.use_case_id, func.max(UseCaseRevision.number))
@@ -277,15 +310,54 @@ def publish(session: Session, call: OpenCall) -> list[Challenge]:
         )
         for challenge in challenges:
             use_case = challenge.use_case
-            if use_case.state != UseCaseState.accepted or use_case.deleted_at is not None:
-                raise CallError(f"“{use_case.title}” is no longer accepted: take it out or accept it again.")
             for name in FROZEN:
                 setattr(challenge, name, getattr(use_case, name))
             challenge.revision_number = latest.get(use_case.id, use_case.version)
-        _refuse_internal_quotations(session, current, challenges)
         current.state = CallState.published.value
         current.published_at = current.updated_at = utcnow()
-        return list(challenges)
+        return challenges
+
+
+def problems(session: Session, call: OpenCall, groups: list[DomainGroup], *, template: str | None) -> list[str]:
+    """Everything that holds up the publication of a draft, in words, in the call's order (none: it may go).
+
+    ``groups`` is the call as ``grouped`` reads it; ``template`` the use-case template in force, or
+    ``None`` not to look for guidance and empty sections.
+    """
+    texts = [text for group in groups for text in group.challenges]
+    if not texts:
+        return ["Add at least one challenge before publishing the call."]
+    found = []
+    for text in texts:
+        use_case = text.challenge.use_case
+        if use_case.state != UseCaseState.accepted or use_case.deleted_at is not None:
+            found.append(
+                f"Challenge {text.number} “{use_case.title}” is no longer accepted: take it out or accept it again."
+            )
+        if template is not None:
+            for finding in guidance.blocking(guidance.findings(text.body, template)):
+                found.append(f"Challenge {text.number} “{text.title}”: {finding.message}.")
+    found.extend(_internal_quotations(session, call, texts))
+    return found
+
+
+def fingerprint(call: OpenCall, groups: list[DomainGroup], template: str | None) -> str:
+    """A digest of what publishing would freeze: the call, its challenges in order, their use cases' versions.
+
+    Any edit of the call, a use case, the order or the template gives another digest, so a
+    confirmation shown before it is known to be out of date.
+    """
+    parts = [str(call.id), call.updated_at.isoformat() if call.updated_at else "", call.state]
+    for group in groups:
+        parts.append(f"domain {group.domain.id} {group.number}")
+        for text in group.challenges:
+            use_case = text.challenge.use_case
+            parts.append(
+                f"challenge {text.challenge.id} {text.number} {use_case.id} v{use_case.version} {use_case.state} "
+                f"{'deleted' if use_case.deleted_at else ''}"
+            )
+    parts.append(hashlib.sha256((template or "").encode()).hexdigest())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 #: The call's own texts, as the organisers' page names them.
@@ -297,25 +369,24 @@ CALL_TEXTS = {
     "evaluation": "evaluation",
     "how_to_apply": "how to apply",
 }
-#: The text fields of a challenge that are published.
-CHALLENGE_TEXTS = ("title", "summary", "body", "owners")
 
 
-def _refuse_internal_quotations(session: Session, call: OpenCall, challenges: list[Challenge]) -> None:
-    """Refuse to publish a call whose text quotes an internal need: it would be public for good."""
-    texts = {label: getattr(call, name) for name, label in CALL_TEXTS.items()}
-    for challenge in challenges:
-        label = f"the challenge “{challenge.title}”"
-        texts[label] = "\n\n".join(getattr(challenge, name) or "" for name in CHALLENGE_TEXTS)
-    found = disclosure.quotations(texts, needs_queries.internal_texts(session))
-    if found:
-        first = found[0]
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise CallError(
-            f"{first.where[0].upper()}{first.where[1:]} quotes the internal need #{first.need_id} "
-            f"“{first.title}”{more}. Internal needs are never published: reword that passage in the "
-            "use case, then publish again."
-        )
+def _internal_quotations(session: Session, call: OpenCall, texts: list[ChallengeText]) -> list[str]:
+    """A call whose text quotes an internal need may not be published: it would be public for good."""
+    quoted = {label: getattr(call, name) for name, label in CALL_TEXTS.items()}
+    for text in texts:
+        label = f"the challenge “{text.title}”"
+        quoted[label] = "\n\n".join([text.title, text.summary, text.body, "\n".join(text.owners)])
+    found = disclosure.quotations(quoted, needs_queries.internal_texts(session))
+    if not found:
+        return []
+    first = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return [
+        f"{first.where[0].upper()}{first.where[1:]} quotes the internal need #{first.need_id} "
+        f"“{first.title}”{more}. Internal needs are never published: reword that passage in the "
+        "use case, then publish again."
+    ]
 
 
 def close(session: Session, call: OpenCall) -> None:

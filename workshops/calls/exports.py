@@ -25,8 +25,9 @@ from workshops.markdown import neutralise, render_markdown
 from workshops.timeutil import local, zone_abbreviation
 from workshops.usecases import traceability
 
-#: Below "Challenge 2.3" (level 4), a use case's "## Context" becomes a level-5 heading.
-BODY_SHIFT = 3
+#: The level of "Challenge 2.3" in the Markdown and HTML text: a use case's own headings nest below it, from
+#: level 5 (``text.nest_headings``). In the DOCX it is Heading 3, its body's top headings Heading 4.
+CHALLENGE_LEVEL = 4
 CSV_COLUMNS = [
     "number",
     "domain",
@@ -107,7 +108,7 @@ def markdown(call_text: CallText) -> str:
     for field, heading in SECTIONS.items():
         body = getattr(call, field).strip()
         if body:
-            parts += [f"## {heading}", text.shift_headings(neutralise(body), 2)]
+            parts += [f"## {heading}", text.nest_headings(neutralise(body), 2)]
     if call_text.groups:
         parts.append("## Challenges")
     for group in call_text.groups:
@@ -119,7 +120,7 @@ def markdown(call_text: CallText) -> str:
             facts = challenge_facts(call_text, challenge)
             parts.append("\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in facts))
             if challenge.body.strip():
-                parts.append(text.shift_headings(neutralise(challenge.body.strip()), BODY_SHIFT))
+                parts.append(text.nest_headings(neutralise(challenge.body.strip()), CHALLENGE_LEVEL))
     return "\n\n".join(parts) + "\n"
 
 
@@ -159,7 +160,7 @@ def html(call_text: CallText) -> str:
         section = getattr(call, field).strip()
         if section:
             body.append(
-                f"<section><h2>{escape(heading)}</h2>{render_markdown(text.shift_headings(section, 2))}</section>"
+                f"<section><h2>{escape(heading)}</h2>{render_markdown(text.nest_headings(section, 2))}</section>"
             )
     for group in call_text.groups:
         challenges = []
@@ -172,7 +173,7 @@ def html(call_text: CallText) -> str:
             challenges.append(
                 f'<article class="challenge" id="challenge-{escape(challenge.number)}">'
                 f"<h4>Challenge {escape(challenge.number)}: {escape(challenge.title)}</h4>{summary}"
-                f'<ul class="facts">{facts}</ul>{render_markdown(text.shift_headings(challenge.body, BODY_SHIFT))}'
+                f'<ul class="facts">{facts}</ul>{render_markdown(text.nest_headings(challenge.body, CHALLENGE_LEVEL))}'
                 "</article>"
             )
         heading = f"<h3>{group.number}. {escape(group.domain.name)}</h3>"
@@ -281,5 +282,5 @@ def docx(call_text: CallText) -> bytes:
                 writer.paragraph(challenge.summary, style="Subtitle")
             writer.facts(challenge_facts(call_text, challenge))
             if challenge.body.strip():
-                writer.markdown(challenge.body, base_level=BODY_SHIFT + 1)
+                writer.markdown(challenge.body, base_level=4)  # one below the challenge's Heading 3
     return writer.to_bytes()

@@ -7,7 +7,7 @@ workshop forms); the form turns them into UTC for storage and back into local ti
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
@@ -18,11 +18,14 @@ from workshops.forms import (
     DATETIME_FORMATS,
     DEFAULT_TIMEZONE,
     LongSelect,
+    TimezoneField,
     ZonedTimes,
     check_exists,
     check_slug,
     options,
+    strip,
 )
+from workshops.slugs import slugify, unique
 from workshops.timeutil import timezone_choices, to_local
 
 #: Said once above the sections; each section's own hint ends with "Markdown works."
@@ -83,13 +86,18 @@ class CallForm(ZonedTimes, FlaskForm):
     """Create or edit a draft call: its name, address, dates in its time zone, and its text."""
 
     name = _text("name", "Name", required="Enter the call's name.", description="e.g. Open Call 2")
-    slug = _text(
-        "slug",
+    slug = StringField(
         "Short name in the address",
-        required="Enter a short name for the address.",
-        description="Lowercase letters, digits and hyphens, e.g. open-call-2: its public page is /calls/open-call-2/.",
+        # No ``Optional()``: it would skip ``validate_slug``, which makes a slug left empty.
+        validators=[Length(max=max_length(OpenCall, "slug"))],
+        filters=[strip],
+        description="Made from the name unless you change it. Lowercase letters, digits and hyphens, "
+        "e.g. open-call-2: its public page is /calls/open-call-2/.",
+        render_kw={"maxlength": max_length(OpenCall, "slug"), "data-slug-from": "name"},
     )
-    timezone = SelectField(
+    #: "1" while the page's script fills the slug from the name (the person has not typed one).
+    slug_from_name = HiddenField(filters=[lambda value: "1" if value == "1" else ""])
+    timezone = TimezoneField(
         "Time zone",
         choices=options((zone, zone) for zone in timezone_choices()),
         validators=[InputRequired("Choose a time zone.")],
@@ -112,8 +120,29 @@ class CallForm(ZonedTimes, FlaskForm):
         self._call = self._stored = call
 
     def validate_slug(self, field) -> None:
-        """Lowercase letters, digits and hyphens, and no other call's."""
+        """Lowercase letters, digits and hyphens, and no other call's; made from the name when left to it.
+
+        A slug left empty, or filled in by the page's script and not changed since, is made from the
+        name here again and numbered when another call has it (``open-call-2-2``). One typed by
+        hand is checked as typed: a clash is the person's to resolve, with the form as they left it.
+        """
+        limit = max_length(OpenCall, "slug")
+        derived = slugify(self.name.data or "", limit=limit)
+        if not field.data or (self.slug_from_name.data and field.data == derived):
+            if not derived:
+                raise ValidationError(
+                    "Enter a short name for the address: the name has no letters or digits to make one from."
+                )
+            field.data = unique(derived, self._slugs_like(derived), limit=limit)
+            return
         check_slug(self._session, OpenCall, field.data, self._call, kind="call", example="open-call-2")
+
+    def _slugs_like(self, slug: str) -> list[str]:
+        """The other calls' slugs that start like ``slug`` (those a numbered one could clash with)."""
+        statement = select(OpenCall.slug).where(col(OpenCall.slug).startswith(slug, autoescape=True))
+        if self._call is not None:
+            statement = statement.where(OpenCall.id != self._call.id)
+        return list(self._session.exec(statement))
 
     def validate_opens_at(self, field) -> None:
         """The time must exist in the zone."""
@@ -201,3 +230,14 @@ class AddChallengesForm(FlaskForm):
         ticked = list(dict.fromkeys(self.use_case_id.data or []))
         turns = {use_case_id: turn for turn, use_case_id in enumerate(dict.fromkeys(_ids(self.order.data)))}
         return sorted(ticked, key=lambda use_case_id: turns.get(use_case_id, len(turns)))
+
+
+class PublishForm(FlaskForm):
+    """Publish a draft as the confirmation page showed it: ``confirmation`` is that page's token."""
+
+    confirmation = HiddenField(
+        validators=[
+            DataRequired("Check what publishing will do, then confirm."),
+            Regexp(r"^[0-9a-f]{32}\.[0-9]{1,9}$", message="Check what publishing will do, then confirm."),
+        ]
+    )

@@ -59,3 +59,20 @@ def accepted_use_cases(session: Session) -> list[UseCase]:
         .order_by(UseCase.title, UseCase.id)
     )
     return list(session.exec(statement))
+
+
+def public_calls_of(session: Session, use_case_ids: Iterable[int]) -> dict[int, list[OpenCall]]:
+    """The published and closed calls that hold each use case as a challenge, the latest opening first (one query)."""
+    ids = list(use_case_ids)
+    if not ids:
+        return {}
+    statement = (
+        select(Challenge.use_case_id, OpenCall)
+        .join(OpenCall, col(OpenCall.id) == Challenge.call_id)
+        .where(col(Challenge.use_case_id).in_(ids), col(OpenCall.state).in_(PUBLIC_STATES))
+        .order_by(col(OpenCall.opens_at).desc(), col(OpenCall.id).desc())
+    )
+    found: dict[int, list[OpenCall]] = {}
+    for use_case_id, call in session.exec(statement):
+        found.setdefault(use_case_id, []).append(call)
+    return found

@@ -16,11 +16,12 @@ from sqlmodel import Session
 
 from workshops.audit.models import AuditAction
 from workshops.audit.services import record
-from workshops.calls import composition, exports, notifications, report
-from workshops.calls.composition import CallError
+from workshops.calls import composition, exports, notifications, publication, report
+from workshops.calls.composition import CallError, StalePublication
 from workshops.calls.models import CallState, OpenCall
 from workshops.db import write_transaction
 from workshops.timeutil import utcnow
+from workshops.usecases.services import template_body
 
 FROZEN_MESSAGE = "This call is published: its name, dates and text no longer change."
 
@@ -104,9 +105,19 @@ def move_domain(session: Session, call: OpenCall, *, domain_id: int, step: int, 
     return moved
 
 
-def publish(session: Session, call: OpenCall) -> int:
-    """Publish a draft call and record it, then tell each contributor once; return how many were told."""
-    challenges = composition.publish(session, call)
+def publish(session: Session, call: OpenCall, *, token: str) -> int:
+    """Publish a draft call as its confirmation showed it, record it, then tell each contributor once.
+
+    ``token`` is the one ``publication.preview`` gave the confirmation page: when publishing now
+    would freeze other texts or e-mail another number of people than the page said, nothing
+    happens (``StalePublication``). What holds the publication up (``composition.problems``, with
+    the use-case template in force) refuses it (``CallError``). Returns how many were told.
+    """
+    if publication.preview(session, call).token != token:
+        raise StalePublication()
+    challenges = composition.publish(
+        session, call, template=template_body(session), expected=publication.text_fingerprint(token)
+    )
     _audit(AuditAction.call_published, call, f"{len(challenges)} challenges")
     return notifications.call_published(session, call)
 

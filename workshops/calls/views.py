@@ -6,20 +6,22 @@ composition page, anchored to what changed so that keyboard users keep their pla
 script moves challenges and domains without a reload: it sends the same forms asking for JSON
 (``workshops.http``), and gets back the message to announce and the call's whole order. The public
 pages show published and closed calls only: a draft's address answers 404 to everyone there,
-organisers included (they read a draft through the preview).
+organisers included (they read a draft through the preview). Publishing has a page of its own first:
+what it will freeze, whom it will e-mail and where the call goes public, or what holds it up
+(``workshops.calls.publication``); only the confirmation sent from that page publishes.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
-from workshops.calls import bp, composition, exports, queries, services, text
-from workshops.calls.composition import CallError, DomainGroup, OrderChanged
+from workshops.calls import bp, composition, exports, publication, queries, services, text
+from workshops.calls.composition import CallError, DomainGroup, OrderChanged, StalePublication
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS, Format
-from workshops.calls.forms import MARKDOWN_HINT, AddChallengesForm, CallForm, MoveForm, call_form_data
+from workshops.calls.forms import MARKDOWN_HINT, AddChallengesForm, CallForm, MoveForm, PublishForm, call_form_data
 from workshops.calls.models import SECTIONS, CallState, Challenge, OpenCall
 from workshops.calls.queries import PUBLIC_STATES
 from workshops.calls.services import FROZEN_MESSAGE, SlugTaken
@@ -27,14 +29,16 @@ from workshops.db import get_session
 from workshops.downloads import attachment
 from workshops.http import json_error, wants_json
 from workshops.markdown import render_markdown
+from workshops.navigation import external_url
 from workshops.pagination import paginate
 from workshops.programme.models import Domain
 from workshops.timeutil import utcnow
 from workshops.usecases.models import UseCaseState
+from workshops.usecases.services import template_body
 
 PER_PAGE = 50
-#: The call's own sections sit under its title (level 1) as level-2 headings: their headings move down two levels.
-SECTION_SHIFT = 2
+#: The call's own sections sit under its title as level-2 headings: their own headings nest below, from level 3.
+SECTION_LEVEL = 2
 
 
 # --- Loading and helpers ------------------------------------------------------------------------
@@ -79,7 +83,7 @@ def _call_page(call: OpenCall, downloads: list[tuple[str, str, str]]) -> dict:
     """What the preview and the public page show: the call text, rendered once, as the exports read it."""
     call_text = exports.read(get_session(), call)
     sections = [
-        (field, heading, render_markdown(text.shift_headings(getattr(call, field).strip(), SECTION_SHIFT)))
+        (field, heading, render_markdown(text.nest_headings(getattr(call, field).strip(), SECTION_LEVEL)))
         for field, heading in SECTIONS.items()
         if getattr(call, field).strip()
     ]
@@ -87,7 +91,7 @@ def _call_page(call: OpenCall, downloads: list[tuple[str, str, str]]) -> dict:
     for challenge in call_text.challenges():
         key = challenge.challenge.id
         facts[key] = exports.challenge_facts(call_text, challenge)
-        bodies[key] = render_markdown(text.shift_headings(challenge.body.strip(), exports.BODY_SHIFT))
+        bodies[key] = render_markdown(text.nest_headings(challenge.body.strip(), exports.CHALLENGE_LEVEL))
     return {
         "call": call,
         "call_text": call_text,
@@ -176,10 +180,15 @@ def manage_call(call_id: int):
             (u for u in waiting if u.domain is not None), key=lambda u: (u.domain.position, u.domain.name, u.title)
         )
         without_domain = [u for u in waiting if u.domain is None]
+    draft = call.state == CallState.draft
+    unfinished = publication.unfinished(groups, template_body(session)) if draft else []
     return render_template(
         "calls/manage_call.html",
         call=call,
         groups=groups,
+        unfinished={item.text.challenge.id: item for item in unfinished},
+        holding_up=sum(len(item.blocking) for item in unfinished),
+        published_in=queries.public_calls_of(session, [u.id for u in candidates]) if draft else {},
         challenge_count=len(in_call),
         candidates=candidates,
         without_domain=without_domain,
@@ -305,19 +314,55 @@ def _move_refused(call: OpenCall, error: CallError):
 # --- Publishing ---------------------------------------------------------------------------------
 
 
-@bp.route("/manage/calls/<int:call_id>/publish", methods=["POST"])
+@bp.route("/manage/calls/<int:call_id>/publish", methods=["GET", "POST"])
 @role_required(Role.organiser)
 def publish(call_id: int):
-    """Publish a draft: the challenges' text is frozen, then each contributor is e-mailed once."""
+    """Say what publishing will do and ask to confirm it (GET); publish as confirmed (POST).
+
+    The page names the challenges to be frozen, the number of people to be e-mailed and the public
+    address, or what holds the publication up. A POST without the page's confirmation goes to the
+    page (303; 400 for a script); one whose confirmation is out of date shows the page again, with
+    what changed (409); a refusal shows it with the reason (422). Nothing is published in these cases.
+    """
     call = _call_or_404(call_id)
+    if call.state != CallState.draft:
+        flash(f"“{call.name}” is {call.state_label.lower()} already.", "info")
+        return redirect(_composition(call))
+    form = PublishForm()
+    if request.method == "GET":
+        return _confirmation(call, PublishForm(formdata=None))
+    if not form.validate_on_submit():
+        if wants_json():
+            return json_error(400, form.confirmation.errors[0])
+        flash("Publishing freezes the call: check what it will do, then confirm.", "warning")
+        return redirect(url_for("calls.publish", call_id=call.id), code=303)
     try:
-        told = services.publish(get_session(), call)
+        told = services.publish(get_session(), call, token=form.confirmation.data)
+    except StalePublication as stale:
+        return _confirmation(call, PublishForm(formdata=None), refusal=str(stale), status=409)
     except CallError as error:
-        _flash_refusal(error)
-        return redirect(_composition(call, "publish"))
+        return _confirmation(call, PublishForm(formdata=None), refusal=str(error), status=422)
     people = "contributor was" if told == 1 else "contributors were"
     flash(f"Published “{call.name}”: the text of its challenges is frozen, and {told} {people} told.", "success")
     return redirect(_composition(call))
+
+
+def _confirmation(call: OpenCall, form: PublishForm, *, refusal: str = "", status: int = 200):
+    """The publication's confirmation page, as publishing now would go (its token in the form)."""
+    session = get_session()
+    session.expire_all()  # what a refused attempt read in its own transaction is read again
+    call = session.get(OpenCall, call.id)
+    preview = publication.preview(session, call)
+    form.confirmation.data = preview.token
+    page = render_template(
+        "calls/publish.html",
+        call=call,
+        preview=preview,
+        form=form,
+        refusal=refusal,
+        public_url=external_url("calls.public_call", slug=call.slug),
+    )
+    return page, status
 
 
 @bp.route("/manage/calls/<int:call_id>/close", methods=["POST"])

@@ -6,12 +6,12 @@ from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from sqlmodel import Session, SQLModel, select
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from workshops.countries import country_choices
 from workshops.db import max_length
-from workshops.forms import SLUG_PATTERN, LongSelect, at_most, options
+from workshops.forms import SLUG_PATTERN, LongSelect, TimezoneField, at_most, options
 from workshops.programme.models import Cluster, Domain
 from workshops.timeutil import timezone_choices
 
@@ -130,15 +130,21 @@ class DomainForm(FlaskForm):
 
 
 class ProgrammeSettingsForm(FlaskForm):
-    """The programme's settings: the time zone new workshops and calls start with."""
+    """The programme's settings: the time zone new workshops and calls start with, and who accepts use cases."""
 
-    timezone = SelectField(
+    timezone = TimezoneField(
         "Default time zone",
         # Checked below, with a message that says what to do instead of WTForms' "Not a valid choice".
         validate_choice=False,
         filters=[_strip],
         description="New workshops and calls start in this zone; each can still be given its own.",
         widget=LongSelect(),
+    )
+    organisers_accept_own = BooleanField(
+        "Organisers may accept a use case they wrote",
+        default=False,
+        description="Off (the default): a use case is accepted by an organiser other than the person who created it, "
+        "so that every challenge is read by a second person before it can go into a call.",
     )
 
     def __init__(self, *args, fallback: str, **kwargs):
@@ -157,4 +163,4 @@ class ProgrammeSettingsForm(FlaskForm):
 
     def values(self) -> dict:
         """What to store."""
-        return {"timezone": self.timezone.data or ""}
+        return {"timezone": self.timezone.data or "", "organisers_accept_own": bool(self.organisers_accept_own.data)}

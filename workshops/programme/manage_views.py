@@ -93,12 +93,17 @@ def _save_domain(form: DomainForm, domain: Domain | None):
 @bp.route("/manage/programme", methods=["GET", "POST"])
 @role_required(Role.organiser)
 def manage_settings():
-    """The programme's settings: the time zone new workshops and calls start with."""
+    """The programme's settings: the time zone new workshops and calls start with, and who accepts use cases."""
     session = get_session()
     fallback = current_app.config["TIMEZONE"]
     form = ProgrammeSettingsForm(obj=queries.settings(session), fallback=fallback)
     if form.validate_on_submit():
         settings = services.save_settings(session=session, values=form.values())
-        flash(f"Saved: new workshops and calls start in {settings.timezone or fallback}.", "success")
+        who = (
+            "organisers may accept the use cases they wrote"
+            if settings.organisers_accept_own
+            else "a use case is accepted by an organiser other than its author"
+        )
+        flash(f"Saved: new workshops and calls start in {settings.timezone or fallback}; {who}.", "success")
         return redirect(url_for("programme.manage_settings"))
     return render_template("programme/manage/settings.html", form=form)

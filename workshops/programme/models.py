@@ -51,4 +51,6 @@ class ProgrammeSettings(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     #: IANA zone new workshops and calls start with; empty: the configured ``TIMEZONE``.
     timezone: str = Field(default="", max_length=64)
+    #: Whether an organiser may accept a use case they created; off: a second person must accept it.
+    organisers_accept_own: bool = Field(default=False)
     updated_at: datetime = utc_field(nullable=False, default_factory=utcnow)

@@ -36,3 +36,9 @@ def settings(session: Session) -> ProgrammeSettings:
 def programme_timezone(session: Session) -> str | None:
     """The zone organisers chose for new workshops and calls, or ``None`` when they chose none."""
     return settings(session).timezone or None
+
+
+def organisers_accept_own(session: Session) -> bool:
+    """Whether an organiser may accept a use case they wrote (read afresh: it guards the review)."""
+    stored = session.exec(select(ProgrammeSettings.organisers_accept_own).where(ProgrammeSettings.id == 1)).first()
+    return bool(stored)

@@ -7,6 +7,8 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+from workshops.audit.models import AuditAction
+from workshops.audit.services import record
 from workshops.db import write_transaction
 from workshops.programme.models import Cluster, Domain, ProgrammeSettings
 from workshops.timeutil import utcnow
@@ -40,18 +42,37 @@ def save_domain(*, session: Session, domain: Domain | None, values: dict) -> Dom
 
 
 def save_settings(*, session: Session, values: dict) -> ProgrammeSettings:
-    """Store the programme's settings in their one row, created on first save."""
+    """Store the programme's settings in their one row, created on first save, and record what changed.
+
+    The audit entry names each setting that changed, with its value before and after (both are
+    choices from a list, never typed text); a save that changes nothing records nothing.
+    """
     try:
-        return _store_settings(session, values)
+        settings, changes = _store_settings(session, values)
     except IntegrityError:  # another organiser created the row at the same moment: change theirs
-        return _store_settings(session, values)
+        settings, changes = _store_settings(session, values)
+    if changes:
+        record(AuditAction.settings_changed, target_type="programme", target_id=settings.id, detail="; ".join(changes))
+    return settings
 
 
-def _store_settings(session: Session, values: dict) -> ProgrammeSettings:
+def _store_settings(session: Session, values: dict) -> tuple[ProgrammeSettings, list[str]]:
     with write_transaction(session):
         settings = session.get(ProgrammeSettings, 1, populate_existing=True) or ProgrammeSettings(id=1)
+        changes = [
+            f"{name}: {_worded(getattr(settings, name))} -> {_worded(value)}"
+            for name, value in values.items()
+            if getattr(settings, name) != value
+        ]
         for name, value in values.items():
             setattr(settings, name, value)
         settings.updated_at = utcnow()
         session.add(settings)
-    return settings
+    return settings, changes
+
+
+def _worded(value) -> str:
+    """A setting's value in an audit entry: yes/no for a switch, "(none)" for an empty choice."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value) if value not in (None, "") else "(none)"

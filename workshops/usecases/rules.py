@@ -2,7 +2,9 @@
 
 Organisers may do everything. Facilitators explore the needs of the breakouts they facilitate,
 create use cases, edit drafts, comment, and propose a draft for review. Participants reach none of
-it (403).
+it (403). Accepting a use case is for an organiser other than the one who created it, unless the
+programme's settings let organisers accept their own (``ProgrammeSettings.organisers_accept_own``):
+every challenge is then read by a second person before it can go into a call.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from workshops.usecases.models import UseCase, UseCaseState
 
 __all__ = [
     "TRANSITIONS",
+    "accepts_own",
     "may_delete",
     "may_edit",
     "next_states",
@@ -59,12 +62,26 @@ def may_delete(user: User) -> bool:
     return user.has_role(Role.organiser)
 
 
-def next_states(user: User, use_case: UseCase) -> list[UseCaseState]:
-    """The states this person may move the use case to now, in the workflow's order."""
+def accepts_own(user: User, use_case: UseCase) -> bool:
+    """Whether accepting this use case would be its own author's acceptance ("wrote" is created it)."""
+    return use_case.created_by_id is not None and use_case.created_by_id == user.id
+
+
+def next_states(user: User, use_case: UseCase, *, organisers_accept_own: bool = False) -> list[UseCaseState]:
+    """The states this person may move the use case to now, in the workflow's order.
+
+    ``organisers_accept_own`` is the programme's setting: off (the default, and whatever a caller
+    forgets to pass), the person who created the use case is not offered to accept it.
+    """
     if use_case.deleted_at is not None:
         return []
     allowed = TRANSITIONS[UseCaseState(use_case.state)]
-    return [state for state, role in allowed.items() if user.has_role(role)]
+    return [
+        state
+        for state, role in allowed.items()
+        if user.has_role(role)
+        and not (state is UseCaseState.accepted and not organisers_accept_own and accepts_own(user, use_case))
+    ]
 
 
 def readable_needs(user: User) -> ColumnElement[bool]:

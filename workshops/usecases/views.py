@@ -178,6 +178,8 @@ def bulk_change_state():
         reason=form.reason.data or "",
     )
     _flash_outcome(outcome, target)
+    if target is UseCaseState.in_review:
+        _flash_unfinished(outcome.changed)
     kept = [str(refusal.use_case_id) for refusal in outcome.refused if refusal.title]
     return redirect(url_for("usecases.use_cases", **_list_args(), tick=kept or None))
 
@@ -207,6 +209,17 @@ def _flash_outcome(outcome: workflow.BulkOutcome, target: UseCaseState) -> None:
         reasons = " ".join(f"{reason.rstrip('.')}: {', '.join(names)}." for reason, names in by_reason.items())
         category = "warning" if outcome.changed_titles else "error"
         flash(f"{count} use case{'s' if count != 1 else ''} not {done}. {reasons}", category)
+
+
+def _flash_unfinished(sent: list[UseCase]) -> None:
+    """After sending use cases for review: which of them still hold template guidance or lack sections."""
+    found = use_cases_service.unfinished(get_session(), sent)
+    unfinished = [(use_case, found[use_case.id]) for use_case in sent if found.get(use_case.id)]
+    if not unfinished:
+        return
+    named = ", ".join(f"{_quoted(use_case.title)} ({_things(findings)})" for use_case, findings in unfinished[:8])
+    more = f" and {len(unfinished) - 8} more" if len(unfinished) > 8 else ""
+    flash(f"Still to finish in their text, as each use case's page lists: {named}{more}.", "warning")
 
 
 def _quoted(title: str) -> str:
@@ -283,21 +296,32 @@ def _page(use_case: UseCase, *, comment_form: CommentForm | None = None, status:
     may_edit = rules.may_edit(current_user, use_case) and use_case.deleted_at is None
     trace = traceability.panel(session, use_case, current_user) if traceability is not None else None
     quoting = use_cases_service.internal_quotations(session, use_case) if use_case.deleted_at is None else []
+    findings = use_cases_service.unfinished(session, [use_case])[use_case.id] if use_case.deleted_at is None else []
+    accept_own = programme_queries.organisers_accept_own(session)
     page = render_template(
         "usecases/use_case.html",
         use_case=use_case,
         quoting=quoting,
+        findings=findings,
+        own_acceptance_withheld=_own_acceptance_withheld(use_case, accept_own),
         trace=trace,
         trace_remove=may_edit,
         comments=comments,
         comment_form=comment_form or CommentForm(),
-        next_states=rules.next_states(current_user, use_case),
+        next_states=rules.next_states(current_user, use_case, organisers_accept_own=accept_own),
         transition_labels=rules.TRANSITION_LABELS,
         latest=latest,
         may_edit=may_edit,
         may_delete=rules.may_delete(current_user),
     )
     return page, status
+
+
+def _own_acceptance_withheld(use_case: UseCase, accept_own: bool) -> bool:
+    """Whether the viewer would be offered to accept this use case now but for having written it (the page says why)."""
+    if accept_own or not rules.accepts_own(current_user, use_case):
+        return False
+    return UseCaseState.accepted in rules.next_states(current_user, use_case, organisers_accept_own=True)
 
 
 @bp.route("/manage/use-cases/<int:use_case_id>")
@@ -360,19 +384,43 @@ def change_state(use_case_id: int):
     if not form.validate_on_submit():
         flash(form.reason.errors[0] if form.reason.errors else "Choose what to do with the use case.", "error")
         return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+    session = get_session()
     try:
         use_cases_service.change_state(
-            session=get_session(),
+            session=session,
             use_case=use_case,
             actor=current_user,
             to_state=form.state.data,
             reason=form.reason.data,
         )
+    except use_cases_service.OwnAcceptance as refused:
+        flash(str(refused), "error")
+        return _page(use_case, status=403)
     except use_cases_service.UseCaseError as refused:
         flash(str(refused), "error")
     else:
-        flash(f"The use case {DONE_WORDS[UseCaseState(use_case.state)]}.", "success")
+        done = f"The use case {DONE_WORDS[UseCaseState(use_case.state)]}"
+        findings = use_cases_service.unfinished(session, [use_case])[use_case.id]
+        if use_case.state == UseCaseState.in_review and findings:
+            flash(f"{done}. Its text still has {_things(findings)} to finish: {_listed(findings)}", "warning")
+        else:
+            flash(f"{done}.", "success")
     return redirect(url_for("usecases.use_case", use_case_id=use_case.id))
+
+
+#: How many findings a flash lists (it travels in the session cookie); the page lists them all.
+FLASHED_FINDINGS = 4
+
+
+def _things(findings: list) -> str:
+    return "1 thing" if len(findings) == 1 else f"{len(findings)} things"
+
+
+def _listed(findings: list) -> str:
+    """The first findings as sentences; the use case's page lists every one."""
+    shown = " ".join(finding.sentence for finding in findings[:FLASHED_FINDINGS])
+    more = len(findings) - FLASHED_FINDINGS
+    return f"{shown} And {more} more, listed on the page." if more > 0 else shown
 
 
 @bp.route("/manage/use-cases/<int:use_case_id>/comments", methods=["POST"])

@@ -39,8 +39,8 @@ from workshops.usecases.services.reading import (
     linked_need_ids,
     need_counts,
 )
-from workshops.usecases.services.template import set_template, template_body
-from workshops.usecases.services.workflow import REFUSED_WORDS, STATE_CHANGE_WORDS, change_state
+from workshops.usecases.services.template import set_template, template_body, unfinished
+from workshops.usecases.services.workflow import REFUSED_WORDS, STATE_CHANGE_WORDS, OwnAcceptance, change_state
 
 __all__ = [
     "EDITED_FIELDS",
@@ -49,6 +49,7 @@ __all__ = [
     "REFUSED_WORDS",
     "SNAPSHOT_FIELDS",
     "STATE_CHANGE_WORDS",
+    "OwnAcceptance",
     "StaleUseCase",
     "UseCaseError",
     "UseCaseInput",
@@ -70,6 +71,7 @@ __all__ = [
     "restore_use_case",
     "set_template",
     "template_body",
+    "unfinished",
     "unlink_needs",
     "update_use_case",
     "vote_counts",

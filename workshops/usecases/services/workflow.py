@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from workshops.audit.models import AuditAction
 from workshops.auth.models import User
 from workshops.db import max_length
+from workshops.programme import queries as programme_queries
 from workshops.timeutil import utcnow
 from workshops.transactions import Busy
 from workshops.usecases import rules
@@ -31,11 +32,31 @@ from workshops.usecases.services.core import (
 )
 
 
-def change_state(*, session: Session, use_case: UseCase, actor: User, to_state: str, reason: str = "") -> UseCase:
+class OwnAcceptance(UseCaseError):
+    """An organiser tried to accept a use case they created, and the programme's settings say a second person must."""
+
+
+OWN_ACCEPTANCE_MESSAGE = (
+    "You created this use case, so another organiser must accept it: the programme's settings ask for a "
+    "second person's review."
+)
+
+
+def change_state(
+    *,
+    session: Session,
+    use_case: UseCase,
+    actor: User,
+    to_state: str,
+    reason: str = "",
+    organisers_accept_own: bool | None = None,
+) -> UseCase:
     """Move a use case along the review workflow, as far as the person's role allows.
 
-    Rejecting needs a reason. Each change adds a revision ("Sent for review", "Rejected: …") and an
-    audit entry.
+    Rejecting needs a reason. Accepting needs someone other than the use case's creator, unless the
+    programme's settings allow organisers to accept their own (``organisers_accept_own``: ``None``
+    reads the setting, under the same lock as the change; only the demo's made-up history passes
+    ``True``). Each change adds a revision ("Sent for review", "Rejected: …") and an audit entry.
     """
     try:
         target = UseCaseState(to_state)
@@ -52,6 +73,12 @@ def change_state(*, session: Session, use_case: UseCase, actor: User, to_state: 
             raise UseCaseError(f"A use case that is “{source.label}” cannot become “{target.label}”.")
         if not actor.has_role(needed):
             raise UseCaseError(f"Only {needed.value}s may {REFUSED_WORDS[target]}.")
+        if target is UseCaseState.accepted and rules.accepts_own(actor, current):
+            allowed = organisers_accept_own
+            if allowed is None:
+                allowed = programme_queries.organisers_accept_own(session)
+            if not allowed:
+                raise OwnAcceptance(OWN_ACCEPTANCE_MESSAGE)
         if target is UseCaseState.rejected and not reason:
             raise UseCaseError("Say why the use case is rejected: its authors will read it.")
         if len(reason) > limit:
