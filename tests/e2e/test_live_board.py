@@ -6,19 +6,14 @@ import re
 
 from playwright.sync_api import expect
 
-
-def _log_in(page, live_server, email):
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("demo-password-2021")
-    page.get_by_role("button", name="Log in").click()
+from tests.e2e.journeys import log_in
 
 
 def test_a_need_logged_on_a_phone_appears_on_the_facilitators_board_without_a_reload(browser, live_server, check_page):
     facilitator = browser.new_context().new_page()
-    _log_in(facilitator, live_server, "facilitator@example.org")
+    log_in(facilitator, live_server, "facilitator@example.org")
     attendee = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-    _log_in(attendee, live_server, "demo01@example.org")
+    log_in(attendee, live_server, "demo01@example.org")
     attendee.goto(live_server.url + "/me/registrations")
     attendee.get_by_role("link", name="Ports: drones and perimeter").click()
     expect(attendee).to_have_url(re.compile(r"/b/\w+$"))
@@ -58,9 +53,9 @@ def test_the_facilitator_captures_with_the_keyboard_the_attendee_votes_and_two_n
     browser, live_server, check_page
 ):
     facilitator = browser.new_context().new_page()
-    _log_in(facilitator, live_server, "facilitator@example.org")
+    log_in(facilitator, live_server, "facilitator@example.org")
     attendee = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-    _log_in(attendee, live_server, "demo01@example.org")
+    log_in(attendee, live_server, "demo01@example.org")
     attendee.goto(live_server.url + "/me/registrations")
     attendee.get_by_role("link", name="Ports: drones and perimeter").click()
     breakout_url = attendee.url

@@ -12,16 +12,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.journeys import log_in
+
 BREAKOUT = "Ports: drones and perimeter"
 PHONE = {"width": 360, "height": 740}
 NO_CONNECTION = "No connection: your need is kept on this device and will be sent when the connection is back"
-
-
-def _log_in(page, live_server, email):
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("demo-password-2021")
-    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +24,7 @@ def breakout_url(browser, live_server):
     """The breakout's short link, as an attendee finds it from their registrations."""
     context = browser.new_context()
     page = context.new_page()
-    _log_in(page, live_server, "demo01@example.org")
+    log_in(page, live_server, "demo01@example.org")
     page.goto(live_server.url + "/me/registrations")
     page.get_by_role("link", name=BREAKOUT).click()
     expect(page).to_have_url(re.compile(r"/b/\w+$"))
@@ -41,7 +36,7 @@ def breakout_url(browser, live_server):
 def _attendee_page(browser, live_server, breakout_url):
     page = browser.new_context(viewport=PHONE).new_page()
     page.set_default_timeout(10_000)
-    _log_in(page, live_server, "demo01@example.org")
+    log_in(page, live_server, "demo01@example.org")
     page.goto(breakout_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(BREAKOUT)
     return page
@@ -144,7 +139,7 @@ def test_similar_needs_show_while_typing(browser, live_server, breakout_url, che
 def test_the_facilitator_captures_a_need_with_the_keyboard_alone(browser, live_server, breakout_url, check_page):
     page = browser.new_context().new_page()
     page.set_default_timeout(10_000)
-    _log_in(page, live_server, "facilitator@example.org")
+    log_in(page, live_server, "facilitator@example.org")
     page.goto(breakout_url)
     page.get_by_role("link", name="Open the capture console").click()
     expect(page.locator("#speaker")).to_be_focused()

@@ -10,19 +10,12 @@ from __future__ import annotations
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from playwright.sync_api import expect
+
+from tests.e2e.journeys import log_in
 
 #: Links not worth following: they change state on GET (none should), download files, or leave.
 SKIPPED = (".csv", ".ics", ".json", ".md", ".docx", ".html", "/logout", "/export", "/report")
 PAGES_PER_PERSON = 45
-
-
-def _log_in(page, live_server, email: str) -> None:
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("demo-password-2021")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("button", has_text="Log out")).to_have_count(1)  # behind the menu on a phone
 
 
 def _walk(page, live_server) -> tuple[set[str], list[str], list[str]]:
@@ -57,7 +50,7 @@ def test_no_page_requests_anything_from_another_host(browser, live_server, email
     page = browser.new_context().new_page()
     page.set_default_timeout(10_000)
     if email:
-        _log_in(page, live_server, email)
+        log_in(page, live_server, email)
     seen, requested, foreign = _walk(page, live_server)
     assert len(seen) >= 10, seen  # the walk reached a good part of the site
     assert any(url.endswith(".css") for url in requested)  # the recorder sees a page's own loads

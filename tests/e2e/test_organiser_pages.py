@@ -6,17 +6,13 @@ import re
 
 from playwright.sync_api import expect
 
-
-def _log_in(page, live_server, email):
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("demo-password-2021")
-    page.get_by_role("button", name="Log in").click()
+from tests.e2e.journeys import log_in
 
 
 def test_organiser_set_up_and_attendee_pages(page, live_server, check_page):
-    _log_in(page, live_server, "organiser@example.org")
-    page.get_by_role("link", name="Manage").click()
+    log_in(page, live_server, "organiser@example.org")
+    page.get_by_role("button", name="Manage", exact=True).click()  # the organisers' screens fold behind it
+    page.get_by_role("link", name="Manage workshops").click()
     expect(page.get_by_role("heading", name="Workshops", exact=True)).to_be_visible()
     check_page(page, "manage-workshops")
     page.get_by_role("link", name="SecurIT workshop: needs for Open Call 2").first.click()
@@ -36,7 +32,7 @@ def test_organiser_set_up_and_attendee_pages(page, live_server, check_page):
 
 def test_check_in_at_the_door_on_a_phone(browser, live_server, check_page):
     phone = browser.new_page(viewport={"width": 360, "height": 740})
-    _log_in(phone, live_server, "facilitator@example.org")
+    log_in(phone, live_server, "facilitator@example.org")
     phone.goto(live_server.url + "/workshops/securit-workshop-open-call-2/")
     phone.get_by_role("link", name="Check-in at the door").click()
     phone.get_by_role("searchbox").fill("Ribeiro")

@@ -6,17 +6,12 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.journeys import log_in
+
 NEEDS = [
     ("Perimeter fence intrusion alerts", "We need alerts from the fence sensors that the guards can trust at night."),
     ("Container scanning without stopping trucks", "We need to scan containers while the trucks keep moving."),
 ]
-
-
-def _log_in(page, live_server, email):
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("demo-password-2021")
-    page.get_by_role("button", name="Log in").click()
 
 
 def _log_need(page, title, statement):
@@ -28,7 +23,7 @@ def _log_need(page, title, statement):
 
 def test_the_projector_shows_the_link_its_qr_code_and_a_live_board(browser, live_server, check_page):
     attendee = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-    _log_in(attendee, live_server, "demo02@example.org")
+    log_in(attendee, live_server, "demo02@example.org")
     attendee.goto(live_server.url + "/me/registrations")
     attendee.get_by_role("link", name="Ports: drones and perimeter").click()
     expect(attendee).to_have_url(re.compile(r"/b/\w+$"))
@@ -38,7 +33,7 @@ def test_the_projector_shows_the_link_its_qr_code_and_a_live_board(browser, live
     attendee.get_by_role("button", name=f"Vote for {NEEDS[0][0]}").click()
 
     projector = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-    _log_in(projector, live_server, "facilitator@example.org")
+    log_in(projector, live_server, "facilitator@example.org")
     projector.goto(breakout_url + "/projector")
     expect(projector.get_by_role("heading", level=1)).to_have_text("Ports: drones and perimeter")
     expect(projector.get_by_role("img", name=f"QR code of the link {breakout_url}")).to_be_visible()

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from tests import factories
+from tests.e2e.journeys import log_in
 from workshops.auth.models import User
 from workshops.db import make_engine
 from workshops.events.models import Breakout, BreakoutFacilitator, BreakoutSeat, Registration
@@ -25,20 +26,10 @@ from workshops.programme.models import Domain
 from workshops.timeutil import utcnow
 
 PHONE = {"width": 360, "height": 740}
-DEMO_PASSWORD = "demo-password-2021"
 ATTENDEES = [
     ("Sofie Janssens", "Port of Antwerp-Bruges", "end_user", "BE", "Belgium"),
     ("Tomas Kazlauskas", "Lithuanian Border Guard", "public_authority", "LT", "Lithuania"),
 ]
-
-
-def _log_in(page, live_server, email, password=DEMO_PASSWORD):
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("button", has_text="Log out")).to_have_count(1)  # behind the menu on a phone
 
 
 def _today(live_server) -> dict:
@@ -131,7 +122,7 @@ def test_a_facilitator_finds_the_breakout_and_each_captured_need_is_credited_rig
     mark = data["mark"]
     sofie, tomas = data["people"]
     page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    _log_in(page, live_server, "facilitator@example.org")
+    log_in(page, live_server, "facilitator@example.org")
 
     # One click from the menu to today's breakouts; the live one comes first.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My breakouts").click()
@@ -196,7 +187,7 @@ def _fully_visible(page) -> list[str]:
 def test_the_projector_wall_shows_a_dozen_needs_and_pages_to_the_rest(browser, live_server, check_page):
     data = _today(live_server)
     page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-    _log_in(page, live_server, "facilitator@example.org")
+    log_in(page, live_server, "facilitator@example.org")
     page.goto(live_server.url + "/manage/my-breakouts")
     page.locator("li.my-breakout", has_text=data["wall"]).get_by_role("link", name=re.compile("^Projector")).click()
     expect(page.locator(".wall-need").first).to_be_visible()
@@ -221,7 +212,7 @@ def test_an_attendee_on_a_phone_reaches_form_and_board_and_learns_why_no_vote_is
     mark = data["mark"]
     # Three needs by others on the live board, through the console.
     console = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    _log_in(console, live_server, "facilitator@example.org")
+    log_in(console, live_server, "facilitator@example.org")
     console.goto(f"{live_server.url}/b/{data['live_code']}")
     console.get_by_role("link", name=re.compile("capture console", re.I)).first.click()
     titles = [f"Radar gaps {mark}", f"Night cameras {mark}", f"Boat alarms {mark}"]
@@ -234,7 +225,7 @@ def test_an_attendee_on_a_phone_reaches_form_and_board_and_learns_why_no_vote_is
         expect(console.locator("#board")).to_contain_text(title, timeout=5000)
 
     phone = browser.new_context(viewport=PHONE).new_page()
-    _log_in(phone, live_server, data["voter"], factories.PASSWORD)
+    log_in(phone, live_server, data["voter"], factories.PASSWORD)
     phone.goto(f"{live_server.url}/b/{data['live_code']}")
     title_box = phone.get_by_label("Title", exact=True).bounding_box()
     assert title_box and title_box["y"] + title_box["height"] <= PHONE["height"], title_box
