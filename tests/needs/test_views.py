@@ -91,6 +91,55 @@ def test_a_form_sent_twice_stores_one_need(attendee_client, db, breakout):
     assert len(db.exec(select(Need)).all()) == 1
 
 
+JSON = {"Accept": "application/json"}
+
+
+def test_a_key_sent_again_by_someone_else_stores_their_own_need_and_reveals_nothing(app, db, breakout, console):
+    """Keys are the author's own: replaying another person's (even an internal capture's) gives nothing of it away."""
+    captured = post_form(
+        console,
+        f"/manage/breakouts/{breakout.id}/capture",
+        {
+            **NEED,
+            "title": "Insider threat at the control room",
+            "sensitivity": "internal",
+            "speaker": "Jan Kowalski",
+            "idempotency_key": "shared-key",
+        },
+        headers=JSON,
+    ).get_json()
+    assert captured["created"] is True
+    other = factories.make_attendee(app, db, breakout, name="Piotr Nowak", email="piotr@example.pl")
+    other_client = app.test_client()
+    log_in(other_client, other)
+    replay = _log(other_client, breakout, headers=JSON, title="Lighting on the beach", idempotency_key="shared-key")
+    answer = replay.get_json()
+    assert replay.status_code == 201 and answer["created"] is True
+    assert answer["id"] != captured["id"] and "Insider" not in replay.get_data(as_text=True)
+    assert sorted(n.title for n in db.exec(select(Need))) == [
+        "Insider threat at the control room",
+        "Lighting on the beach",
+    ]
+
+
+def test_the_same_key_in_another_breakout_is_another_need_and_a_long_key_is_no_error(app, db, breakout, attendee):
+    other_breakout = factories.make_breakout(db, breakout.workshop, title="Beach lighting", code="beach1")
+    from workshops.events.models import Registration
+
+    registration = db.exec(select(Registration).where(Registration.user_id == attendee.id)).one()
+    factories.make_seat(db, registration, other_breakout)
+    client = app.test_client()
+    log_in(client, attendee)
+    key = "k" * 200
+    first = _log(client, breakout, headers=JSON, idempotency_key=key).get_json()
+    again = _log(client, breakout, headers=JSON, idempotency_key=key).get_json()
+    elsewhere = post_form(
+        client, f"/b/{other_breakout.code}", {**NEED, "idempotency_key": key}, headers=JSON
+    ).get_json()
+    assert (first["created"], again["created"], again["id"]) == (True, False, first["id"])
+    assert elsewhere["created"] is True and elsewhere["id"] != first["id"]
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

@@ -8,6 +8,7 @@ PostgreSQL), so that nobody gets more votes than the breakout allows by clicking
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import TypeVar
@@ -114,8 +115,11 @@ def log_need(
     otherwise the author stated it. A need captured for an attendee counts for the attendee's own
     organisation, type and country, whatever ``values`` says: the facilitator's form never decides
     whom a need is credited to. The same ``idempotency_key`` sent again (a form re-sent after the
-    connection dropped) returns the need stored the first time instead of a second one.
+    connection dropped) returns the need stored the first time instead of a second one; a key is
+    the author's own in one breakout, so the same key sent by anyone else stores their own need and
+    reveals nothing of the first.
     """
+    idempotency_key = scoped_key(author, breakout, idempotency_key) if idempotency_key else None
     if idempotency_key:
         existing = _by_key(session, idempotency_key)
         if existing is not None:
@@ -158,6 +162,11 @@ def credited_to(values: NeedInput, speaker: User) -> NeedInput:
         organisation_type=speaker.organisation_type,
         country=speaker.country,
     )
+
+
+def scoped_key(author: User, breakout: Breakout, key: str) -> str:
+    """The stored form of a page's idempotency key: its author's and breakout's own, 64 characters whatever was sent."""
+    return hashlib.sha256(f"{author.id}:{breakout.id}:{key}".encode()).hexdigest()
 
 
 def _by_key(session: Session, key: str) -> Need | None:
