@@ -84,3 +84,21 @@ def test_signup_mail_links_use_the_base_url_not_the_host_header(client, outbox):
     body = outbox()[0].get_body(("plain",)).get_content()
     assert "http://workshops.test/confirm/" in body
     assert "localhost" not in body
+
+
+def test_a_subject_with_line_breaks_is_sent_on_one_line_and_adds_no_header(app, smtp_server):
+    controller, handler = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False)
+    with app.test_request_context():
+        send_mail(
+            to="lena@example.org",
+            subject="Hi\r\nBcc: x@example.org\x00\u2028there",
+            template="confirm_account",
+            name="Lena",
+            link="http://l",
+        )
+    [envelope] = handler.envelopes
+    assert envelope.rcpt_tos == ["lena@example.org"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["Subject"] == "Hi Bcc: x@example.org there"
+    assert message["Bcc"] is None

@@ -14,6 +14,7 @@ from wtforms import DateTimeLocalField, SelectChoice, SelectField, ValidationErr
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import Select, html_params
 
+from workshops.http import CONTROL_CHARACTERS
 from workshops.timeutil import (
     canonical_timezone,
     default_timezone,
@@ -59,6 +60,12 @@ class LongSelect(Select):
 def strip(value: str | None) -> str:
     """A field filter: surrounding spaces removed, missing input as an empty string."""
     return (value or "").strip()
+
+
+def one_line(_form, field) -> None:
+    """A validator: a one-line text (a title, a subject) holds no line break or other control character."""
+    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError("Keep this to one line, without line breaks or control characters.")
 
 
 def at_most(limit: int) -> Length:

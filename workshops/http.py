@@ -8,6 +8,8 @@ has the shape ``{"error": message, "errors": {field: [messages]}, "form_errors":
 
 from __future__ import annotations
 
+import re
+
 from flask import request
 
 JSON = "application/json"
@@ -24,6 +26,10 @@ def json_error(
     """The one JSON answer for a refusal or an error: a message for the person, and the fields at fault."""
     return {"error": message, "errors": errors or {}, "form_errors": form_errors or []}, status
 
+
+#: Line breaks and other control characters (C0, DEL, C1, the Unicode line and paragraph separators):
+#: what a one-line input (a title, a subject) never holds, and what a mail header must never carry.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 #: The largest id a table holds (a 32-bit integer on PostgreSQL): a larger number is no id.
 MAX_ID = 2_147_483_647

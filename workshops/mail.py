@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, render_template
 
+from workshops.http import CONTROL_CHARACTERS
 from workshops.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def build_message(
     context.setdefault("base_url", config["BASE_URL"])
     context.setdefault("programme_name", config["PROGRAMME_NAME"])
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = subject = one_line(subject)
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
@@ -49,6 +50,16 @@ def build_message(
         maintype, subtype = mime_type.split("/", 1)
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
+
+
+def one_line(text: str) -> str:
+    """A header's text on one line: each run of control characters becomes one space.
+
+    A subject holds stored values (a workshop's title, an organiser's subject line); a line break in
+    one would either let it add headers or make the message impossible to build after the change it
+    reports was stored. Forms refuse such characters; this keeps mail safe from whatever is stored.
+    """
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
 
 
 def send_mail(*, to: str, subject: str, template: str, **context) -> EmailMessage:

@@ -620,3 +620,25 @@ def test_organiser_text_is_shown_escaped(organiser_client, db):
     page = organiser_client.get(f"/manage/workshops/{workshop.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "<script>x()</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("title", ["Ports\r\nBcc: x@example.org", "Ports\x00", "Ports\u2028Bcc: x"])
+def test_a_title_with_a_line_break_or_control_character_is_refused_and_kept(organiser_client, db, title):
+    page = post_form(organiser_client, "/manage/workshops/new", _form(title=title)).get_data(as_text=True)
+    assert "Keep this to one line, without line breaks or control characters." in page
+    assert "Palais du Pharo" in page  # the rest of what was typed stays
+    assert db.exec(select(Workshop)).all() == []
+
+
+def test_a_message_subject_with_a_line_break_is_refused_and_nothing_is_sent(organiser_client, db, register, outbox):
+    workshop = factories.make_workshop(db)
+    register(workshop, factories.make_user(db))
+    sent_before = len(outbox())
+    response = post_form(
+        organiser_client,
+        f"/manage/workshops/{workshop.id}/message",
+        {"audience": "all", "subject": "Hi\r\nBcc: x@example.org", "body": "Room 4."},
+    )
+    assert "Keep this to one line" in response.get_data(as_text=True)
+    assert len(outbox()) == sent_before
+    assert db.exec(select(WorkshopMessage)).all() == []

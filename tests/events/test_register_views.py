@@ -328,3 +328,12 @@ def test_a_busy_database_keeps_the_form_and_sends_it_again(participant_client, d
     [registration] = db.exec(select(Registration)).all()
     assert registration.dietary == "No nuts"
     assert db.exec(select(BreakoutSeat.breakout_id)).all() == [breakouts[1].id]
+
+
+def test_a_title_stored_with_a_line_break_still_confirms_the_registration_by_mail(participant_client, db, outbox):
+    workshop = factories.make_workshop(db, title="Ports\r\nBcc: x@example.org", slug="crlf")
+    response = _register(participant_client, workshop)
+    assert response.status_code == 302
+    [message] = outbox()
+    assert message["Subject"] == "Your registration: Ports Bcc: x@example.org"
+    assert message["Bcc"] is None

@@ -8,7 +8,7 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from workshops.db import max_length
-from workshops.forms import at_most
+from workshops.forms import at_most, one_line
 
 #: A capacity beyond this is a typing mistake (and would overflow PostgreSQL's integer).
 MAX_CAPACITY = 100_000
@@ -36,9 +36,12 @@ def capacity_field(label: str, description: str) -> IntegerField:
 
 
 def text_field(model, name: str, label: str, *, required: str | None = None, **kwargs) -> StringField:
-    """A one-line text as long as the column ``model.name`` holds; ``required`` is the message when empty."""
+    """A one-line text as long as the column ``model.name`` holds; ``required`` is the message when empty.
+
+    One line: a title or a subject with a line break in it would break the e-mails that quote it.
+    """
     validators = [DataRequired(required)] if required else []
-    validators.append(at_most(max_length(model, name)))
+    validators += [one_line, at_most(max_length(model, name))]
     return StringField(label, validators=validators, render_kw={"maxlength": max_length(model, name)}, **kwargs)
 
 
