@@ -71,6 +71,7 @@ def app(database_url, tmp_path):
             "SECRET_KEY": "test-" + "k" * 40,
             "MAIL_OUTBOX": str(tmp_path / "outbox"),
             "BASE_URL": "http://workshops.test",
+            "MAIL_IN_BACKGROUND": False,  # the tests read the outbox as soon as a request answers
             **CHEAP_ARGON2,
         }
     )

@@ -20,10 +20,11 @@ def _fail_login(client, email, token, **kwargs):
 
 
 def test_failed_logins_per_account_are_limited_and_successes_do_not_count(app, db, participant):
-    client = app.test_client()
+    owner = app.test_client()
     for _ in range(5):
-        log_in(client, participant)
-        client.post("/logout", data={"csrf_token": csrf_token(client, "/me")})
+        log_in(owner, participant)
+        owner.post("/logout", data={"csrf_token": csrf_token(owner, "/me")})
+    client = app.test_client()  # a browser where the account never logged in (tests/auth/test_lockout.py: the others)
     token = csrf_token(client)
     for attempt in range(10):
         assert _fail_login(client, participant.email, token).status_code == 200, attempt
@@ -31,7 +32,7 @@ def test_failed_logins_per_account_are_limited_and_successes_do_not_count(app, d
     assert refused.status_code == 429
     assert "try again in" in refused.get_data(as_text=True)
     assert int(refused.headers["Retry-After"]) > 0
-    # Even the right password waits: the account is being guessed at.
+    # Even the right password waits in that browser: the account is being guessed at.
     right = client.post(
         "/login", data={"email": participant.email, "password": factories.PASSWORD, "csrf_token": token}
     )

@@ -13,7 +13,7 @@ from workshops.auth.emails import EmailRefused, account_email
 from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import password_problem
 from workshops.calls.cli import export_call_command, export_report_command
-from workshops.db import get_engine, new_session
+from workshops.db import make_engine, new_session
 from workshops.timeutil import utcnow
 
 
@@ -31,10 +31,18 @@ def init_app(app: Flask) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Migrate the database to the newest schema."""
+    """Migrate the database to the newest schema.
+
+    The migration has an engine of its own, without the application's statement time-out: a
+    schema change on a large table may rightly take longer than any request.
+    """
     from workshops.migrate import upgrade
 
-    upgrade(get_engine())
+    engine = make_engine(current_app.config["DATABASE_URL"])
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     click.echo("Database is at the newest schema.")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask
+from flask import Config, Flask
 
 DEVELOPMENT_HOSTS = ["127.0.0.1", "localhost", "::1"]
 MIN_SECRET_KEY_LENGTH = 32
@@ -29,6 +29,14 @@ class Defaults:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_SENDER = "Workshops <no-reply@localhost>"
+    #: Send the e-mails of a request from a thread of their own, after the page has answered.
+    MAIL_IN_BACKGROUND = True
+    #: Messages a process may hold for sending; beyond, a request sends its own on the spot.
+    MAIL_QUEUE_SIZE = 1000
+    #: Seconds between the tries of a message the mail server refuses for now (4xx, no answer).
+    MAIL_RETRY_DELAYS = (2, 10, 30)
+    #: Seconds a stopping process waits for its queued messages (below gunicorn's graceful timeout).
+    MAIL_DRAIN_SECONDS = 20
     RATELIMIT_STORAGE_URI = "memory://"
     PROXY_FIX_HOPS = 0
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -40,6 +48,9 @@ class Defaults:
     #: Lifetime of the links sent by e-mail, in seconds.
     CONFIRM_LINK_MAX_AGE = 3 * 24 * 3600
     RESET_LINK_MAX_AGE = 2 * 3600
+    #: Lifetime, in seconds, of the cookie that lets a browser where a person logged in keep
+    #: logging in while strangers' guesses have paused their account (OWASP "device cookies").
+    DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
     #: argon2id parameters; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -51,6 +62,26 @@ class Defaults:
     TIMEZONE = "UTC"
     #: Log one line per request to stderr.
     LOG_REQUESTS = True
+    #: Database time-outs, in seconds, so that no request hangs on the database (workshops/db.py).
+    #: SQLite: how long a statement waits for another connection's write lock; 300 people logging
+    #: in or registering at once queue for it in a few seconds.
+    DATABASE_BUSY_TIMEOUT = 10
+    #: PostgreSQL: the wait for a new connection (libpq counts at least 2).
+    DATABASE_CONNECT_TIMEOUT = 3
+    #: PostgreSQL: the longest one statement may run; 0 for no limit (a long migration, say).
+    DATABASE_STATEMENT_TIMEOUT = 15
+    #: The wait for a free connection of the pool when every one is in use.
+    DATABASE_POOL_TIMEOUT = 5
+    #: The longest a write keeps retrying while the database is busy, lock waits included, before
+    #: the person is asked to try again (409): well inside gunicorn's 30-second worker time-out.
+    DATABASE_WRITE_DEADLINE = 20
+    #: The same for bookkeeping (the last log-in time, an audit entry): it gives up sooner, and
+    #: never fails the request.
+    DATABASE_BOOKKEEPING_DEADLINE = 3
+    #: Seconds a client is asked to wait (``Retry-After``) when the database does not answer (503).
+    DATABASE_RETRY_AFTER = 10
+    #: The whole budget of ``/healthz``: past it the database counts as down (503).
+    HEALTH_CHECK_TIMEOUT = 1
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:
@@ -82,6 +113,13 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = production
     if production:
         check_production(app.config)
+
+
+def configuration(overrides: dict | None = None) -> Config:
+    """The configuration ``create_app`` reads, without building the application (for gunicorn's start-up checks)."""
+    app = Flask("workshops", instance_relative_config=True)
+    load_config(app, overrides)
+    return app.config
 
 
 def check_production(config: dict) -> None:

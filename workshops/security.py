@@ -3,16 +3,29 @@
 Every HTML page gets a strict Content-Security-Policy (our pages need no inline script or style),
 and every dynamic response ``Cache-Control: no-store``, because pages carry personal data or a CSRF
 token bound to the session. Rate limits slow down password guessing and mail bombing.
+
+Wrong passwords pause log-ins to an account (``LoginAttempts``), but no stranger can use that to
+lock its owner out: a browser where the owner has logged in before keeps an allowance of its own
+(a device cookie, see ``workshops.auth.devices``), and a password reset, which proves the mailbox,
+lifts the pause. The limits live in Flask-Limiter's storage, which must be shared by every process
+of a production server (``check_server_processes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Callable, Mapping
+from math import ceil
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+log = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,6 +45,9 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 #: Limits, as Flask-Limiter strings. Only failed log-ins count against the log-in limits.
 LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+#: Failed log-ins to an account from one browser where it has logged in before: counted apart from
+#: the account's, so that a pause caused by strangers' guesses does not reach its owner's devices.
+LOGIN_FAILURES_PER_DEVICE = "10 per 15 minutes"
 LOGIN_FAILURES_PER_ADDRESS = "50 per 15 minutes"
 #: Sign-ups from one client address, every form sent counted before any work is done. A venue's
 #: wifi is one address: a room of 300 people signing up in a workshop's first hour, some sending
@@ -63,6 +79,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     production = app.config["ENV"] == "production"
+    if memory_storage_in_production(app.config):
+        log.warning(MEMORY_STORAGE_WARNING)
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
@@ -89,8 +107,8 @@ def account_key() -> str:
 
 
 def failed_form(response: Response) -> bool:
-    """A POST answered by the same form again (200) failed; a redirect means it succeeded."""
-    return request.method == "POST" and response.status_code == 200
+    """A POST answered by the same form again (200, or 422 for refused input) failed; a redirect means it succeeded."""
+    return request.method == "POST" and response.status_code in (200, 422)
 
 
 def password_attempts_limited(account: Callable[[], str]):
@@ -108,3 +126,76 @@ def password_attempts_limited(account: Callable[[], str]):
         return per_address(per_account(view))
 
     return decorate
+
+
+class LoginAttempts:
+    """The failed log-ins counted against one account, or against one browser's allowance for it.
+
+    The count is kept in the limiter's storage (``limiter.limiter``), where the decorators keep
+    theirs, so that it is shared by every server process and can be cleared when a password reset
+    proves the account's owner.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.limit = parse(LOGIN_FAILURES_PER_DEVICE if key.startswith("device:") else LOGIN_FAILURES_PER_ACCOUNT)
+
+    @classmethod
+    def of_account(cls, email: str) -> LoginAttempts:
+        """The count of an account, by the stored form of its address (or of an address typed)."""
+        return cls("email:" + email)
+
+    @classmethod
+    def of_device(cls, device: str) -> LoginAttempts:
+        """The count of one browser's allowance, by the id its device cookie carries."""
+        return cls("device:" + device)
+
+    def _identifiers(self) -> tuple[str, ...]:
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+        return (prefix, "login-failures", self.key) if prefix else ("login-failures", self.key)
+
+    def paused(self) -> bool:
+        """Whether another try must wait: the limit of failures is reached."""
+        return limiter.enabled and not limiter.limiter.test(self.limit, *self._identifiers())
+
+    def failed(self) -> None:
+        """Count one failed try."""
+        if limiter.enabled:
+            limiter.limiter.hit(self.limit, *self._identifiers())
+
+    def lift(self) -> None:
+        """Forget the failures: the next try is allowed at once."""
+        limiter.limiter.clear(self.limit, *self._identifiers())
+
+    def minutes_left(self) -> int:
+        """Whole minutes, at least one, until the pause ends by itself."""
+        reset_at = limiter.limiter.get_window_stats(self.limit, *self._identifiers()).reset_time
+        return max(1, ceil((reset_at - time.time()) / 60))
+
+
+MEMORY_STORAGE_WARNING = (
+    "WORKSHOPS_RATELIMIT_STORAGE_URI is memory:// in production: each server process counts log-in "
+    "attempts and mail requests on its own, so with several processes or servers every limit is "
+    "multiplied by their number. Set it to a shared store, e.g. redis://127.0.0.1:6379/0."
+)
+
+
+def memory_storage_in_production(config: Mapping) -> bool:
+    """Whether a production configuration keeps rate limits in each process's own memory."""
+    storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    return config.get("ENV") == "production" and urlsplit(storage).scheme == "memory"
+
+
+def check_server_processes(config: Mapping, workers: int) -> None:
+    """Refuse to serve production from several processes that each keep their own rate limits.
+
+    gunicorn's start-up hook (``gunicorn.conf.py``) calls it with the number of workers it is
+    about to start (``-w``, ``--workers`` or ``WEB_CONCURRENCY``); raises ``RuntimeError``.
+    """
+    if workers > 1 and memory_storage_in_production(config):
+        raise RuntimeError(
+            f"Refusing to start {workers} worker processes with WORKSHOPS_RATELIMIT_STORAGE_URI=memory:// "
+            f"in production: each would count log-in attempts on its own, so every rate limit would be "
+            f"{workers} times the configured one. Set WORKSHOPS_RATELIMIT_STORAGE_URI to a shared store "
+            "(e.g. redis://127.0.0.1:6379/0), or run one worker (-w 1, WEB_CONCURRENCY=1)."
+        )

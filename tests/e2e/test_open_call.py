@@ -183,7 +183,7 @@ def test_an_organiser_composes_previews_publishes_and_downloads_open_call_2(brow
     check_page(page, "published")
     assert data["contributor"], "the demo has a contributor who asked to be told"
     if data["contributor"]:
-        told = [m for m in live_server.messages() if m["To"] == data["contributor"] and "Open Call 2" in m["Subject"]]
+        told = live_server.messages_where(lambda m: m["To"] == data["contributor"] and "Open Call 2" in m["Subject"])
         assert len(told) == 1
         assert f"{live_server.url}/calls/{slug}/" in told[0].get_body(("plain",)).get_content()
 

@@ -154,6 +154,6 @@ def test_an_organiser_is_told_where_guidance_holds_a_publication_up_then_confirm
 
     page.get_by_role("button", name=re.compile(r"^Publish now: freeze 2 challenges, e-mail \d+")).click()
     expect(page.get_by_text(re.compile(rf"Published “{re.escape(name)}”"))).to_be_visible()
-    sent = [m for m in live_server.messages() if name in m["Subject"]]
+    sent = live_server.messages_where(lambda m: name in m["Subject"], count=told)
     assert len(sent) == told and data["contributor"] in {m["To"] for m in sent}
     assert page.request.get(f"{live_server.url}/calls/{slug}/").status == 200

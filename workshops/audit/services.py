@@ -1,14 +1,18 @@
-"""Recording audit entries, in a transaction of their own so that a failed request keeps its trace."""
+"""Recording audit entries, in a transaction of their own so that a failed request keeps its trace.
+
+An entry is bookkeeping (``transactions.write_aside``): a busy or absent database never fails the
+request that is audited, and the log line is written first, whatever the database does.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from flask import g, has_request_context, request
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import inspect
 
 from workshops.audit.models import AuditAction, AuditEntry
-from workshops.db import new_session
+from workshops.transactions import write_aside
 from workshops.weblog import escape
 
 log = logging.getLogger("workshops.audit")
@@ -29,8 +33,7 @@ def record(
     if has_request_context():
         ip = (request.remote_addr or "")[:45]
         if actor_id is None:
-            user = g.get("_login_user")
-            actor_id = user.id if user is not None and user.is_authenticated else None
+            actor_id = _logged_in_id()
     log.info(
         "%s actor=%s target=%s:%s detail=%s ip=%s",
         action.value,
@@ -48,9 +51,19 @@ def record(
         detail=detail,
         ip=ip,
     )
-    try:
-        with new_session() as session:
-            session.add(entry)
-            session.commit()
-    except SQLAlchemyError:
-        log.exception("could not store the audit entry for %s", action.value)
+    write_aside(lambda session: session.add(entry), what=f"the audit entry for {action.value}")
+
+
+def _logged_in_id() -> int | None:
+    """The id of the person this request has loaded already, read without the database.
+
+    The row may have been expired by a rollback, and the database may be what failed: its
+    identity is known all the same.
+    """
+    user = g.get("_login_user")
+    if user is None or not user.is_authenticated:
+        return None
+    state = inspect(user, raiseerr=False)
+    if state is not None and state.identity:
+        return state.identity[0]
+    return user.id

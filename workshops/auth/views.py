@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from workshops import security
-from workshops.auth import bp, services, tokens
+from workshops.audit import services as audit
+from workshops.audit.models import AuditAction
+from workshops.auth import bp, devices, services, tokens
 from workshops.auth.emails import lookup_email
 from workshops.auth.forms import (
     ChangePasswordForm,
@@ -18,8 +21,9 @@ from workshops.auth.forms import (
 )
 from workshops.auth.models import User
 from workshops.auth.passwords import verify_password
-from workshops.db import get_session
+from workshops.db import get_session, is_unavailable
 from workshops.forms import PostForm
+from workshops.http import json_error, wants_json
 from workshops.navigation import next_or_home, safe_next
 from workshops.programme import queries as programme_queries
 from workshops.security import limiter
@@ -53,7 +57,7 @@ def _start_session(user: User, *, remember: bool = False) -> None:
     """Log a person in on a fresh session, so no one can plant a session id beforehand."""
     session.clear()
     login_user(user, remember=remember)
-    services.record_login(session=get_session(), user=user)
+    services.record_login(user=user)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -136,16 +140,22 @@ def confirm(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@security.password_attempts_limited(_typed_account)
+@limiter.limit(security.LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=security.failed_form)
 def login():
-    """Log in with e-mail and password."""
+    """Log in with e-mail and password; wrong passwords pause the account, but not on its owner's devices."""
     if current_user.is_authenticated:
         return redirect(next_or_home(request.args.get("next")))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
+        attempts = _login_attempts(form.email.data)
+        if attempts.paused():  # before the password is checked: a paused account tells nothing about it
+            return _login_paused(attempts)
         user = services.authenticate(session=get_session(), email=form.email.data, password=form.password.data)
+        if user is None or user.confirmed_at is None:
+            # An unconfirmed account is sent a link each time: counted too, so no one can flood its mailbox.
+            attempts.failed()
         if user is None:
             form.password.errors.append("The e-mail address or the password is not right.")
         elif user.confirmed_at is None:
@@ -157,16 +167,72 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _login_attempts(email: str) -> security.LoginAttempts:
+    """Where a log-in try counts: this browser's allowance if it logged in to the account before, else the account's."""
+    if request.cookies.get(devices.COOKIE):
+        user = services.find_user_by_email(get_session(), email)
+        device = devices.device_of(user) if user is not None else None
+        if device:
+            return security.LoginAttempts.of_device(device)
+    return security.LoginAttempts.of_account(lookup_email(email)[:254])
+
+
+def _login_paused(attempts: security.LoginAttempts):
+    """Answer 429: this account's log-ins wait, and its owner can lift the pause with a password reset.
+
+    The same page answers for an address without an account, so the pause reveals none.
+    """
+    minutes = attempts.minutes_left()
+    audit.record(AuditAction.login_throttled, detail=str(attempts.limit))
+    wait = {"Retry-After": str(minutes * 60)}
+    if wants_json():
+        message = f"Too many wrong passwords for this account: try again in {minutes} minutes, or reset the password."
+        body, status = json_error(429, message)
+        return body, status, wait
+    return render_template("auth/login_paused.html", minutes=minutes), 429, wait
+
+
+#: Said when this device is logged out but the database could not end the person's other sessions.
+OTHER_DEVICES_STILL_IN = (
+    "You are logged out on this device; we could not log out your other devices, please try again "
+    "(log in and out once more)."
+)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out, ending every session of the person."""
+    """Log out, ending every session of the person; this device is logged out whatever the database does."""
     form = PostForm()
-    if form.validate_on_submit() and current_user.is_authenticated:
-        services.log_out(session=get_session(), user=current_user)
-        logout_user()
+    if not form.validate_on_submit():
+        return redirect(url_for("main.index"))
+    try:
+        ended_everywhere = _end_every_session()
+    finally:
         session.clear()
+        # Flask-Login deletes the remember-me cookie, and reads it no more in this request.
+        session["_remember"] = "clear"
+        logout_user()
+    if ended_everywhere:
         flash("You are logged out.", "info")
+    elif ended_everywhere is False:
+        flash(OTHER_DEVICES_STILL_IN, "warning")
     return redirect(url_for("main.index"))
+
+
+def _end_every_session() -> bool | None:
+    """Rotate the person's session token: ``False`` when the database could not store it in time.
+
+    ``None`` when no one was logged in.
+    """
+    try:
+        user = current_user._get_current_object()
+    except SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        return False
+    if not user.is_authenticated:
+        return None
+    return services.log_out(session=get_session(), user=user)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -196,6 +262,8 @@ def reset_password(token: str):
     form = ResetPasswordForm(personal=[user.email, user.name])
     if form.validate_on_submit():
         services.set_password(session=get_session(), user=user, password=form.password.data)
+        # The link proved the mailbox: strangers' wrong passwords no longer hold the owner back.
+        security.LoginAttempts.of_account(lookup_email(user.email)).lift()
         _start_session(user)
         flash("Your new password is set, and you are logged in.", "success")
         return redirect(url_for("main.index"))

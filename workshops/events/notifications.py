@@ -19,6 +19,7 @@ from workshops.events.models import (
 from workshops.events.registration import Outcome
 from workshops.mail import send_mail
 from workshops.navigation import external_url
+from workshops.transactions import run_write
 
 log = logging.getLogger(__name__)
 ICS_TYPE = "text/calendar"
@@ -170,8 +171,11 @@ def write_to_registrants(
         sent_by_id=sender.id,
         recipient_count=len(registrations),
     )
-    session.add(message)
-    session.commit()
+
+    def keep() -> None:
+        session.add(message)
+
+    run_write(session, keep)  # before any e-mail: a busy database (409) has sent nothing yet
     for email, name in recipients:
         send_mail(
             to=email,

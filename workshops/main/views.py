@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template
 
 from workshops.calls.queries import latest_published
-from workshops.db import get_engine, get_session, ping
+from workshops.db import database_answers, get_health_engine, get_session
 from workshops.events.queries import upcoming_workshops
 from workshops.extensions import csrf
 from workshops.main import bp
@@ -22,7 +22,11 @@ def index():
 @bp.route("/healthz")
 @csrf.exempt
 def healthz():
-    """Tell a load balancer whether this server and its database answer."""
-    if ping(get_engine()):
+    """Tell a load balancer whether this server and its database answer, within ``HEALTH_CHECK_TIMEOUT``.
+
+    The check has a connection of its own, outside the requests' pool, which may be exhausted
+    exactly when the answer matters.
+    """
+    if database_answers(get_health_engine(), timeout=float(current_app.config["HEALTH_CHECK_TIMEOUT"])):
         return jsonify(status="ok", database="ok")
     return jsonify(status="error", database="unavailable"), 503

@@ -14,7 +14,9 @@ from sqlmodel import Session, col, func, select
 
 from workshops.events.models import Breakout
 from workshops.needs.models import Need, Sensitivity, Vote
+from workshops.needs.services import NeedError
 from workshops.timeutil import utcnow
+from workshops.transactions import run_locked
 
 
 def anonymise_needs(*, session: Session, user_id: int, now: datetime) -> int:
@@ -61,7 +63,16 @@ def delete_needs(*, session: Session, need_ids: list[int]) -> None:
 
 
 def keep_need(*, session: Session, need: Need, keep: bool) -> None:
-    """An organiser keeps an internal need beyond its workshop's retention period, or stops keeping it."""
-    need.kept_at = utcnow() if keep else None
-    session.add(need)
-    session.commit()
+    """An organiser keeps an internal need beyond its workshop's retention period, or stops keeping it.
+
+    Raises ``NeedError`` when the need was deleted meanwhile, ``Busy`` when the database stayed busy.
+    """
+
+    def mark(row: Need) -> None:
+        row.kept_at = utcnow() if keep else None
+
+    run_locked(session, Need, need.id, mark, missing=_need_gone)
+
+
+def _need_gone() -> NeedError:
+    return NeedError("This need does not exist any more.")

@@ -6,6 +6,7 @@ from sqlmodel import Session, func, select
 
 from workshops.auth.models import User
 from workshops.privacy.models import PrivacyNotice
+from workshops.transactions import run_write
 
 
 def current_notice(session: Session) -> PrivacyNotice:
@@ -24,9 +25,18 @@ def notice_of_version(session: Session, version: int) -> PrivacyNotice | None:
 
 
 def publish_notice(*, session: Session, body: str, by: User) -> PrivacyNotice:
-    """Publish a new version; consents given from now on refer to it."""
-    latest = session.exec(select(func.max(PrivacyNotice.version))).one() or 0
-    notice = PrivacyNotice(version=latest + 1, body=body, published_by_id=by.id)
-    session.add(notice)
-    session.commit()
-    return notice
+    """Publish a new version; consents given from now on refer to it.
+
+    The version number is counted inside the write transaction, so two organisers publishing at
+    once get two versions (the second may wait, or be asked to try again: ``Busy``).
+    """
+    author_id = by.id
+
+    def publish() -> PrivacyNotice:
+        latest = session.exec(select(func.max(PrivacyNotice.version))).one() or 0
+        notice = PrivacyNotice(version=latest + 1, body=body, published_by_id=author_id)
+        session.add(notice)
+        session.flush()
+        return notice
+
+    return run_write(session, publish)
