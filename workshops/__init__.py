@@ -23,6 +23,7 @@ from workshops import (
     db,
     errors,
     events,
+    http,
     mail,
     main,
     needs,
@@ -52,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
 
+    http.init_app(app)
     db.init_app(app)
     security.init_app(app)
     csrf.init_app(app)

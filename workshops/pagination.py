@@ -9,6 +9,8 @@ from flask import request
 from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
+from workshops.http import number
+
 
 @dataclass(frozen=True)
 class Page:
@@ -37,7 +39,7 @@ class Page:
 
 def paginate(session: Session, statement: Select, *, per_page: int) -> Page:
     """Run ``statement`` for the page named by ``?page=`` (1 when missing or out of range)."""
-    return page_of(session, statement, number=request.args.get("page", 1, type=int) or 1, per_page=per_page)
+    return page_of(session, statement, number=number(request.args.get("page")) or 1, per_page=per_page)
 
 
 def page_of(session: Session, statement: Select, *, number: int, per_page: int, counted: Select | None = None) -> Page:

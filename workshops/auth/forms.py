@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
@@ -12,7 +11,7 @@ from workshops.auth.models import OrganisationType, Role, User
 from workshops.auth.passwords import MAX_LENGTH, password_problem
 from workshops.countries import country_choices
 from workshops.db import max_length
-from workshops.forms import LongSelect, options
+from workshops.forms import Form, LongSelect, options
 
 
 def new_account_email(form, field) -> None:
@@ -46,7 +45,7 @@ def _new_password_field(label: str) -> PasswordField:
     )
 
 
-class ProfileFields(FlaskForm):
+class ProfileFields(Form):
     """The details a person gives about themselves, shared by sign-up and the profile page."""
 
     name = StringField(
@@ -111,7 +110,7 @@ class ProfileForm(ProfileFields):
     """Edit one's own details."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Log in with e-mail and password."""
 
     email = _email_field(existing_account_email)
@@ -124,14 +123,14 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(Form):
     """Ask for a link by e-mail: a password reset or a new confirmation link."""
 
     email = _email_field(existing_account_email)
     next = HiddenField()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     """Choose a new password from a reset link."""
 
     password = _new_password_field("New password")
@@ -165,7 +164,7 @@ class ChangePasswordForm(ResetPasswordForm):
     field_order = ("current_password", "password", "confirm")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     """An organiser sets a person's role."""
 
     role = SelectField("Role", choices=options((r.value, r.value.capitalize()) for r in Role))

@@ -6,17 +6,18 @@ workshop forms); the form turns them into UTC for storage and back into local ti
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from sqlmodel import Session, col, select
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from workshops import http
 from workshops.calls.models import SECTIONS, OpenCall
 from workshops.db import max_length
 from workshops.events.forms import CheckboxesField
 from workshops.forms import (
     DATETIME_FORMATS,
     DEFAULT_TIMEZONE,
+    Form,
     LongSelect,
     TimezoneField,
     ZonedTimes,
@@ -82,7 +83,7 @@ def _section(name: str) -> TextAreaField:
     )
 
 
-class CallForm(ZonedTimes, FlaskForm):
+class CallForm(ZonedTimes, Form):
     """Create or edit a draft call: its name, address, dates in its time zone, and its text."""
 
     name = _text("name", "Name", required="Enter the call's name.", description="e.g. Open Call 2")
@@ -177,15 +178,15 @@ def call_form_data(call: OpenCall) -> dict:
 
 
 #: An order as a page sends it: ids joined by commas, "12,7,9".
-ID_LIST = r"^\d{1,12}(,\d{1,12})*$"
+ID_LIST = r"^[0-9]{1,10}(,[0-9]{1,10})*$"
 
 
 def _ids(value: str | None) -> list[int]:
     """The ids of a comma-separated list, skipping whatever is not one."""
-    return [int(part) for part in (value or "").split(",") if part.strip().isdigit()]
+    return http.ids((value or "").split(","))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Move a challenge or a domain one place up or down, from the order the page showed."""
 
     direction = SelectField(choices=options([("up", "Up"), ("down", "Down")]), validators=[InputRequired()])
@@ -203,7 +204,7 @@ class MoveForm(FlaskForm):
         return _ids(self.seen.data) if self.seen.data else None
 
 
-class AddChallengesForm(FlaskForm):
+class AddChallengesForm(Form):
     """Choose accepted use cases to add to the call as challenges, in the order they were ticked."""
 
     use_case_id = CheckboxesField(
@@ -232,7 +233,7 @@ class AddChallengesForm(FlaskForm):
         return sorted(ticked, key=lambda use_case_id: turns.get(use_case_id, len(turns)))
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     """Publish a draft as the confirmation page showed it: ``confirmation`` is that page's token."""
 
     confirmation = HiddenField(

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import InputRequired, Optional
 
+from workshops.forms import Form
 
-class CheckInForm(FlaskForm):
+
+class CheckInForm(Form):
     """Check a person in, or undo it; keeps the search to return to."""
 
     q = HiddenField()
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     """An organiser removes a person from the workshop."""
 
     #: The filtered attendee list to return to.
     next = HiddenField()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """An organiser moves a person from one breakout to another."""
 
     from_breakout = IntegerField("From breakout", validators=[InputRequired("Say which breakout to move from.")])
@@ -28,7 +29,7 @@ class MoveForm(FlaskForm):
     next = HiddenField()
 
 
-class PromoteForm(FlaskForm):
+class PromoteForm(Form):
     """An organiser confirms a waiting person by hand: their workshop place, or a breakout's seat."""
 
     breakout = IntegerField("Breakout", validators=[Optional()])

@@ -31,7 +31,7 @@ from workshops.events.models import (
 )
 from workshops.events.registration import Outcome, RegistrationError
 from workshops.events.rules import can_facilitate, can_see_attendees
-from workshops.http import json_error, wants_json
+from workshops.http import json_error, number, wants_json
 from workshops.navigation import safe_next
 from workshops.pagination import paginate
 
@@ -53,7 +53,7 @@ def _filters(workshop: Workshop) -> Filters:
     mode = request.args.get("mode", "")
     state = request.args.get("state", "")
     return Filters(
-        breakout=_facilitated_breakout(workshop, request.args.get("breakout", type=int)),
+        breakout=_facilitated_breakout(workshop, number(request.args.get("breakout"))),
         mode=mode if mode in AttendanceMode.__members__ else "",
         state=state if state in RegistrationState.__members__ else "",
         query=request.args.get("q", "").strip()[:QUERY_MAX],

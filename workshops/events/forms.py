@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -10,7 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from workshops.db import max_length
 from workshops.events.models import AttendanceMode, Breakout, Registration, Workshop
 from workshops.events.registration.rules import ON_SITE_ONLY
-from workshops.forms import at_most, options, strip
+from workshops.forms import Form, at_most, options, strip
 from workshops.timeutil import local
 
 
@@ -40,7 +39,7 @@ def breakout_label(breakout: Breakout, workshop: Workshop, seats_left: int | Non
     return " · ".join(parts)
 
 
-class BreakoutChoice(FlaskForm):
+class BreakoutChoice(Form):
     """Breakouts whose times do not overlap."""
 
     breakouts = CheckboxesField(
@@ -160,7 +159,7 @@ class RegisterForm(OnSiteOnly, BreakoutChoice):
         self._drop_on_site_only(workshop)
 
 
-class ModeForm(OnSiteOnly, FlaskForm):
+class ModeForm(OnSiteOnly, Form):
     """Switch between on-site and online attendance, with what the venue needs to know when on site."""
 
     mode = RadioField("How will you attend?", validators=[DataRequired("Choose how you will attend.")])
@@ -173,7 +172,7 @@ class ModeForm(OnSiteOnly, FlaskForm):
         self._drop_on_site_only(workshop, asked=current_mode != AttendanceMode.on_site)
 
 
-class RequirementsForm(FlaskForm):
+class RequirementsForm(Form):
     """Correct the requirements given at registration: dietary ones only while attending on site."""
 
     dietary = dietary_field(follows_mode=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -10,7 +9,8 @@ from workshops.auth.models import OrganisationType, User, organisation_type_labe
 from workshops.countries import country_choices
 from workshops.db import max_length
 from workshops.events.models import Breakout
-from workshops.forms import LongSelect, options, strip
+from workshops.forms import Form, LongSelect, options, strip
+from workshops.http import number, refuse_input
 from workshops.needs.models import URGENCY_WORDS, Need, Sensitivity
 from workshops.needs.speakers import SpeakerChoice, choose_speaker
 
@@ -30,7 +30,7 @@ def _text(name: str, label: str, *, area: bool = False, required: str | None = N
     )
 
 
-class NeedForm(FlaskForm):
+class NeedForm(Form):
     """Log a need: only the title and the need itself are required."""
 
     title = _text("title", "Title", required="Give the need a short title.")
@@ -122,7 +122,7 @@ class SpeakerFields(NeedForm):
             raise ValidationError(self.choice.problem)
 
 
-class DismissForm(FlaskForm):
+class DismissForm(Form):
     """Dismiss a need with a reason."""
 
     reason = StringField(
@@ -141,8 +141,9 @@ class EditForm(NeedForm):
     version = HiddenField()
 
     def validate_version(self, field) -> None:
-        """The version comes back from the page: a number, or the form was tampered with."""
-        if not (field.data or "").isdigit():
+        """The version comes back from the page: a number, or the form was cut short or tampered with (422)."""
+        if number(field.data) is None:
+            refuse_input()
             raise ValidationError("Reload the page: the form is incomplete.")
 
 
@@ -157,7 +158,7 @@ class MergeForm(NeedForm):
     back = HiddenField()
 
 
-class BoardSettingsForm(FlaskForm):
+class BoardSettingsForm(Form):
     """Who sees the board, and how many votes each attendee has."""
 
     board_visibility = RadioField(

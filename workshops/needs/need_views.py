@@ -6,7 +6,6 @@ import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import AnyOf, InputRequired
 
@@ -16,6 +15,7 @@ from workshops.auth.rules import role_required
 from workshops.db import get_session
 from workshops.events.models import Breakout
 from workshops.events.rules import can_facilitate
+from workshops.forms import Form
 from workshops.needs import bp, erasure, merging, queries, suggestions
 from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
@@ -76,7 +76,7 @@ def edit(need_id: int):
         values = _values(form)
         values.domain_id, values.country = need.domain_id, need.country
         try:
-            needs.edit_need(session=session, need=need, values=values, expected_version=int(form.version.data))
+            needs.edit_need(session=session, need=need, values=values, expected_version=http.number(form.version.data))
         except needs.StaleNeed as stale:
             current = stale.current
             form.version.data = str(current.version)  # saving again now replaces it, knowingly
@@ -128,6 +128,8 @@ def merge():
     source = request.values.get("back", "")
     if request.method == "POST":
         chosen = _chosen(_ids(request.form.get("needs", "").split(",")))
+        if not chosen:  # the form always names the needs: it was cut short
+            abort(400)
     else:
         ticked = _chosen(_ids(request.args.getlist("need")))
         typed = request.args.get("add", "").replace(",", " ").replace("#", " ").split()
@@ -209,7 +211,7 @@ def similar(code: str):
         abort(403)
     limit = {"title": 160, "statement": 1000, "context": 2000}
     text = {name: request.args.get(name, "")[:size] for name, size in limit.items()}
-    exclude = tuple(int(v) for v in request.args.getlist("exclude") if v.isdigit())
+    exclude = tuple(http.ids(request.args.getlist("exclude")))
     session = get_session()
     found = suggestions.similar_needs(session, current_user, **text, exclude=exclude)
     if not found:  # most look-ups while typing: no vote to offer, so no query about votes
@@ -257,7 +259,7 @@ def _suggestion(need: Need, breakout: Breakout, standing: need_rules.Standing, v
     }
 
 
-class KeepForm(FlaskForm):
+class KeepForm(Form):
     """Keep an internal need beyond its workshop's retention period (1), or stop keeping it (0)."""
 
     keep = IntegerField(validators=[InputRequired(), AnyOf([0, 1])])

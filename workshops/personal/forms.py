@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, PasswordField, SelectField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
@@ -10,10 +9,10 @@ from wtforms.widgets import HiddenInput
 from workshops.auth.deletion import DeletionReason
 from workshops.auth.passwords import MAX_LENGTH
 from workshops.events.consents import OPTIONAL
-from workshops.forms import options
+from workshops.forms import Form, options
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     """Give or withdraw one optional consent: by its id, or by its kind (and registration, for listing)."""
 
     kind = HiddenField(validators=[Optional(), AnyOf(sorted(OPTIONAL))])
@@ -21,7 +20,7 @@ class ConsentForm(FlaskForm):
     consent_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     """Delete one's own account, proving it is really the person by their password."""
 
     password = PasswordField(
@@ -32,7 +31,7 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class ManageDeleteUserForm(FlaskForm):
+class ManageDeleteUserForm(Form):
     """An organiser deletes a person's account on their request, saying how the request came."""
 
     reason = SelectField(

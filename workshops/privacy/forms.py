@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from workshops.forms import Form
 
-class NoticeForm(FlaskForm):
+
+class NoticeForm(Form):
     """Publish a new version of the privacy notice."""
 
     body = TextAreaField(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from sqlmodel import Session, SQLModel, select
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from workshops.countries import country_choices
 from workshops.db import max_length
-from workshops.forms import SLUG_PATTERN, LongSelect, TimezoneField, at_most, options
+from workshops.forms import SLUG_PATTERN, Form, LongSelect, TimezoneField, at_most, options
 from workshops.programme.models import Cluster, Domain
 from workshops.timeutil import timezone_choices
 
@@ -33,7 +32,7 @@ def _taken(session: Session, model: type[SQLModel], name: str, value: str, curre
     return other is not None and (current is None or other != current.id)
 
 
-class ClusterForm(FlaskForm):
+class ClusterForm(Form):
     """Create or edit a cluster."""
 
     name = _text(Cluster, "name", "Name", required="Enter the cluster's name.")
@@ -73,7 +72,7 @@ class ClusterForm(FlaskForm):
         }
 
 
-class DomainForm(FlaskForm):
+class DomainForm(Form):
     """Create or edit a domain."""
 
     name = _text(Domain, "name", "Name", required="Enter the domain's name.")
@@ -129,7 +128,7 @@ class DomainForm(FlaskForm):
         }
 
 
-class ProgrammeSettingsForm(FlaskForm):
+class ProgrammeSettingsForm(Form):
     """The programme's settings: the time zone new workshops and calls start with, and who accepts use cases."""
 
     timezone = TimezoneField(

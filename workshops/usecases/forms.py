@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -17,9 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from workshops import http
 from workshops.db import max_length
 from workshops.events.models import TestBed
-from workshops.forms import options, strip
+from workshops.forms import Form, options, strip
 from workshops.programme.models import Domain
 from workshops.usecases.models import TRL_RANGE, UseCase, UseCaseComment, UseCaseState, UseCaseTemplate
 from workshops.usecases.rules import TRANSITION_LABELS
@@ -48,7 +48,7 @@ def _trl(label: str, description: str) -> IntegerField:
     )
 
 
-class UseCaseForm(FlaskForm):
+class UseCaseForm(Form):
     """Create or edit a use case: the fields, the Markdown body, and a preview that saves nothing."""
 
     title = StringField(
@@ -126,16 +126,17 @@ class UseCaseForm(FlaskForm):
             raise ValidationError("The highest TRL cannot be below the lowest.")
 
     def validate_version(self, field) -> None:
-        """When editing, the version comes back from the page: a number, or the form was tampered with."""
-        if self.editing and not (field.data or "").isdigit():
+        """When editing, the version comes back from the page: a number, or the form was cut short or tampered with."""
+        if self.editing and http.number(field.data) is None:
+            http.refuse_input()
             raise ValidationError("Reload the page: the form is incomplete.")
 
     def need_ids(self) -> list[int]:
         """The needs named in the hidden field, in order, without repeats."""
-        return list(dict.fromkeys(int(v) for v in (self.needs.data or "").split(",") if v.strip().isdigit()))
+        return http.ids((self.needs.data or "").split(","))
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     """The Markdown every new use case's body starts from."""
 
     body = TextAreaField(
@@ -151,7 +152,7 @@ class TemplateForm(FlaskForm):
     save = SubmitField("Save the template")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """A plain-text comment on a use case."""
 
     body = TextAreaField(
@@ -163,7 +164,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class StateForm(FlaskForm):
+class StateForm(Form):
     """Move a use case along the review workflow; rejecting needs a reason."""
 
     state = HiddenField(validators=[DataRequired("Choose what to do.")])
@@ -180,7 +181,7 @@ class StateForm(FlaskForm):
 USE_CASE_ID = re.compile(r"[0-9]{1,10}")
 
 
-class BulkStateForm(FlaskForm):
+class BulkStateForm(Form):
     """Move the use cases ticked in the list along the review workflow, with one reason for those rejected.
 
     The ticks are the list's checkboxes (``form="bulk-form"``), sent as ``use_case``; the actions
@@ -226,14 +227,14 @@ class BulkStateForm(FlaskForm):
         return list(dict.fromkeys(int(value) for value in self.use_case.data))
 
 
-class AddNeedsForm(FlaskForm):
+class AddNeedsForm(Form):
     """Add needs to an existing use case (from the needs explorer)."""
 
     use_case_id = IntegerField(validators=[InputRequired("Choose the use case.")])
     need = SelectMultipleField(coerce=int, validate_choice=False, validators=[DataRequired("Choose the needs to add.")])
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(Form):
     """The Markdown sent by the editor's live preview.
 
     The application's CSRF protection has checked the token (a header or a field) before the view

@@ -116,7 +116,7 @@ def _list_page(form: BulkStateForm, *, ticked: list[str], status: int = 200):
     """The list as ``?state=``, ``?domain=`` and ``?page=`` ask, ``ticked`` use cases ticked ("all": the page's)."""
     session = get_session()
     state = request.args.get("state", "")
-    domain_id = request.args.get("domain", type=int)
+    domain_id = http.number(request.args.get("domain"))
     deleted = state == "deleted" and rules.may_delete(current_user)
     statement = queries.use_case_list(state=state, domain_id=domain_id, deleted=deleted)
     page = paginate(session, statement, per_page=PER_PAGE)
@@ -188,8 +188,8 @@ def _list_args() -> dict:
     """The list's filters and page as this request names them (the bulk form's action carries them)."""
     return {
         "state": request.args.get("state") or None,
-        "domain": request.args.get("domain", type=int),
-        "page": request.args.get("page", type=int),
+        "domain": http.number(request.args.get("domain")),
+        "page": http.number(request.args.get("page")),
     }
 
 
@@ -347,7 +347,7 @@ def edit(use_case_id: int):
                 use_case=use_case,
                 author=current_user,
                 values=_values(form),
-                expected_version=int(form.version.data),
+                expected_version=http.number(form.version.data),
             )
         except use_cases_service.StaleUseCase as stale:
             current = stale.current
@@ -532,7 +532,7 @@ def _readable_fields(revision: UseCaseRevision, domains: dict[int, str], test_be
 def compare(use_case_id: int):
     """Two revisions side by side: the fields that changed, and the text line by line with changed words."""
     use_case = _load(use_case_id, deleted=True)
-    numbers = {request.args.get("a", type=int), request.args.get("b", type=int)} - {None}
+    numbers = {http.number(request.args.get("a")), http.number(request.args.get("b"))} - {None}
     if not numbers:
         flash("Choose two revisions to compare.", "warning")
         return redirect(url_for("usecases.revisions", use_case_id=use_case.id))

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
 from workshops.events.forms import CheckboxesField
 from workshops.events.manage_forms.fields import capacity_field, optional_id, strip_spaces, text_field
 from workshops.events.models import Breakout, Workshop
-from workshops.forms import check_exists, options, time_field, unless_untouched
+from workshops.forms import Form, check_exists, options, time_field, unless_untouched
 from workshops.timeutil import to_local, to_utc
 
 
-class BreakoutForm(FlaskForm):
+class BreakoutForm(Form):
     """Create or edit a breakout; times are typed in the workshop's time zone."""
 
     title = text_field(Breakout, "title", "Title", required="Enter a title.", filters=[strip_spaces])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired
 
 from workshops.db import max_length
 from workshops.events.manage_forms.fields import strip_spaces, text_field
 from workshops.events.models import WorkshopMessage
-from workshops.forms import at_most, options
+from workshops.forms import Form, at_most, options
 
 #: The message audience that means every registrant of the workshop.
 EVERYONE = "all"
@@ -20,7 +19,7 @@ def _audience(value) -> int | None:
     return None if value in (None, "", EVERYONE) else int(value)
 
 
-class CancelWorkshopForm(FlaskForm):
+class CancelWorkshopForm(Form):
     """Cancel a workshop: the organiser confirms, because every registrant is told."""
 
     confirm = BooleanField(
@@ -29,7 +28,7 @@ class CancelWorkshopForm(FlaskForm):
     )
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     """Write to the registrants of a workshop or of one of its breakouts."""
 
     audience = SelectField("To", coerce=_audience, validators=[InputRequired("Choose who receives the message.")])

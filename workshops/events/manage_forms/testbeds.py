@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from sqlmodel import Session, select
 from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
 
 from workshops.events.manage_forms.fields import description_field, optional_id, strip_spaces, text_field
 from workshops.events.models import TestBed
-from workshops.forms import options
+from workshops.forms import Form, options
 
 
-class TestBedForm(FlaskForm):
+class TestBedForm(Form):
     """Create or edit a test bed."""
 
     __test__ = False  # a form, not a pytest class

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from sqlmodel import Session
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
@@ -21,6 +20,7 @@ from workshops.events.manage_forms.fields import (
 from workshops.events.models import Workshop, WorkshopFormat, WorkshopState
 from workshops.forms import (
     DEFAULT_TIMEZONE,
+    Form,
     LongSelect,
     TimezoneField,
     ZonedTimes,
@@ -47,7 +47,7 @@ STATE_LABELS = {
 }
 
 
-class WorkshopForm(ZonedTimes, FlaskForm):
+class WorkshopForm(ZonedTimes, Form):
     """Create or edit a workshop; times are typed in its time zone."""
 
     title = text_field(Workshop, "title", "Title", required="Enter a title.", filters=[strip_spaces])

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from workshops import http
 from workshops.auth.models import OrganisationType
 from workshops.countries import country_names
 from workshops.needs.models import URGENCY_WORDS, NeedState
@@ -135,14 +136,13 @@ def _sort(raw: object) -> str:
 
 
 def _page(raw: object) -> int:
-    return int(raw) if str(raw).isdigit() and 0 < int(raw) < _PAGE_LIMIT else 1
+    page = http.number(str(raw))
+    return page if page and page < _PAGE_LIMIT else 1
 
 
 def _chosen(raw: Iterable) -> tuple[int, ...]:
     """The ticked needs' ids, once each, in the order ticked (ASCII digits only: "²" is no id)."""
-    ids = (str(item).strip() for item in raw)
-    kept = dict.fromkeys(int(text) for text in ids if text.isascii() and text.isdigit() and len(text) < 10)
-    return tuple(kept)[:MAX_CHOSEN]
+    return tuple(http.ids([str(item) for item in raw]))[:MAX_CHOSEN]
 
 
 def _clean(dimension: str, raw: Iterable) -> tuple:
@@ -156,12 +156,8 @@ def _clean(dimension: str, raw: Iterable) -> tuple:
     return tuple(kept[:MAX_VALUES])
 
 
-def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
 def _urgency(text: str) -> int | None:
-    value = _number(text)
+    value = http.number(text)
     return value if value in URGENCY_WORDS else None
 
 
@@ -183,13 +179,13 @@ def _tag(text: str) -> str | None:
 
 
 _PARSERS: dict[str, Callable[[str], object]] = {
-    "workshop": _number,
-    "breakout": _number,
-    "domain": _number,
-    "test_bed": _number,
+    "workshop": http.number,
+    "breakout": http.number,
+    "domain": http.number,
+    "test_bed": http.number,
     "organisation_type": _organisation_type,
     "country": _country,
-    "cluster": _number,
+    "cluster": http.number,
     "urgency": _urgency,
     "state": _state,
     "tag": _tag,
