@@ -10,7 +10,7 @@ POSTGRES_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-pg test-e2e lint bench install migration clean
+.PHONY: run test test-pg test-faults test-e2e lint bench install migration clean
 
 $(STAMP):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
@@ -56,10 +56,21 @@ run: $(STAMP)
 	@$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
-	$(PYTEST) --ignore=tests/e2e $(ARGS)
+	$(PYTEST) --ignore=tests/e2e --ignore=tests/faults $(ARGS)
 
 test-pg: $(STAMP)
-	WORKSHOPS_TEST_POSTGRES=$(POSTGRES_SERVER) $(PYTEST) --ignore=tests/e2e $(ARGS)
+	WORKSHOPS_TEST_POSTGRES=$(POSTGRES_SERVER) $(PYTEST) --ignore=tests/e2e --ignore=tests/faults $(ARGS)
+
+# The fault battery (tests/faults) against gunicorn on SQLite and PostgreSQL in one run, needing
+# PostgreSQL on $(POSTGRES_SERVER) and Redis on 127.0.0.1:6379; then the bad-input walk once per
+# database. Every part runs even when one fails; the figures are in test-artifacts/faults-report.txt.
+test-faults: $(STAMP)
+	@rm -f test-artifacts/faults-report.txt
+	@failed=0; \
+	WORKSHOPS_TEST_POSTGRES=$(POSTGRES_SERVER) $(PYTEST) tests/faults --ignore=tests/faults/test_bad_input_walk.py $(ARGS) || failed=1; \
+	$(PYTEST) tests/faults/test_bad_input_walk.py $(ARGS) || failed=1; \
+	WORKSHOPS_TEST_POSTGRES=$(POSTGRES_SERVER) $(PYTEST) tests/faults/test_bad_input_walk.py $(ARGS) || failed=1; \
+	exit $$failed
 
 test-e2e: $(STAMP)
 	@test -x /usr/bin/chromium || { echo "The end-to-end tests need Chromium: sudo apt-get install chromium"; exit 1; }
