@@ -484,6 +484,18 @@ def post_form(walk: Walk, rule, form: PageForm, token: str) -> None:
 STORED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def _texts(parameters):
+    """Every text among a statement's parameters (a row, rows, a dict or a list of them, for one or many)."""
+    if isinstance(parameters, str):
+        yield parameters
+    elif isinstance(parameters, dict):
+        for value in parameters.values():
+            yield from _texts(value)
+    elif isinstance(parameters, list | tuple):
+        for value in parameters:
+            yield from _texts(value)
+
+
 def watch_writes(engine) -> tuple[list[str], object]:
     """Note every INSERT or UPDATE that sends a text with a control character (a later save may overwrite it).
 
@@ -491,13 +503,11 @@ def watch_writes(engine) -> tuple[list[str], object]:
     """
     writes: list[str] = []
 
-    def check(_connection, _cursor, statement, parameters, _context, many):
+    def check(_connection, _cursor, statement, parameters, _context, _many):
         if not statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
             return
-        for row in parameters if many else [parameters]:
-            values = row.values() if isinstance(row, dict) else row or ()
-            if any(isinstance(value, str) and STORED_CONTROL.search(value) for value in values):
-                writes.append(" ".join(statement.split()[:3]))
+        if any(STORED_CONTROL.search(text) for text in _texts(parameters)):
+            writes.append(" ".join(statement.split()[:3]))
 
     event.listen(engine, "before_cursor_execute", check)
     return writes, check
