@@ -6,9 +6,10 @@ import itertools
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from sqlmodel import Session
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
-from workshops.auth.models import User
+from workshops.auth.models import User, new_session_token
 from workshops.events.models import Breakout, TestBed, Workshop
 from workshops.programme.models import Cluster, Domain
 from workshops.timeutil import utcnow
@@ -149,3 +150,29 @@ def make_attendee(app, session: Session, breakout: Breakout, **person) -> User:
             choices=reg.Choices(mode="on_site", breakout_ids=(breakout.id,)),
         )
     return user
+
+
+def make_people(session: Session, prefix: str, count: int, **values) -> list[User]:
+    """``count`` confirmed participants ``{prefix}-{n}@example.org`` with the test password, inserted at once."""
+    password_hash = CHEAP_HASHER.hash(PASSWORD)
+    rows = [
+        {
+            "email": f"{prefix}-{n}@example.org",
+            "name": f"{prefix} {n}",
+            "organisation": f"Organisation {n}",
+            "organisation_type": "end_user",
+            "country": "BE",
+            "role": "participant",
+            "password_hash": password_hash,
+            "session_token": new_session_token(),
+            "confirmed_at": utcnow(),
+            "created_at": utcnow(),
+            **values,
+        }
+        for n in range(count)
+    ]
+    session.execute(insert(User), rows)
+    session.commit()
+    emails = [row["email"] for row in rows]
+    found = {person.email: person for person in session.exec(select(User).where(col(User.email).in_(emails)))}
+    return [found[email] for email in emails]

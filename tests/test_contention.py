@@ -11,13 +11,11 @@ threads. This is the quick version; the battery in ``tests/faults`` sends crowds
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert
 from sqlmodel import col, select
 
 from tests import factories
 from tests.liveserver import Browser, LiveServer, burst, each, port_in
-from workshops.auth.models import User, new_session_token
-from workshops.timeutil import utcnow
+from workshops.auth.models import User
 
 LOG_INS = 60
 SIGN_UPS = 30
@@ -26,29 +24,6 @@ PROFILE_EDITS = 30
 PORTS = range(5200, 5300)
 #: The servers hash as cheaply as the seeded accounts, so that no log-in upgrades its hash.
 CHEAP = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1, "LOG_REQUESTS": "false"}
-
-
-def add_people(db, prefix: str, count: int) -> list[User]:
-    """``count`` confirmed participants with the test password, inserted at once."""
-    password_hash = factories.CHEAP_HASHER.hash(factories.PASSWORD)
-    rows = [
-        {
-            "email": f"{prefix}-{n}@example.org",
-            "name": f"{prefix} {n}",
-            "organisation": "Organisation",
-            "organisation_type": "end_user",
-            "country": "BE",
-            "role": "participant",
-            "password_hash": password_hash,
-            "session_token": new_session_token(),
-            "confirmed_at": utcnow(),
-            "created_at": utcnow(),
-        }
-        for n in range(count)
-    ]
-    db.execute(insert(User), rows)
-    db.commit()
-    return list(db.exec(select(User).where(col(User.email).like(f"{prefix}-%")).order_by(User.id)))
 
 
 @pytest.fixture(params=[(1, 4), (2, 4)], ids=["1x4", "2x4"])
@@ -72,8 +47,8 @@ def _logged_in(server: LiveServer, person: User) -> Browser:
 
 
 def test_log_ins_sign_ups_and_profile_edits_at_once_answer_no_5xx_and_store_everything(server, db):
-    arriving = add_people(db, "arriving", LOG_INS)
-    editors = add_people(db, "editor", PROFILE_EDITS)
+    arriving = factories.make_people(db, "arriving", LOG_INS)
+    editors = factories.make_people(db, "editor", PROFILE_EDITS)
     newcomers = [f"newcomer-{n}@example.org" for n in range(SIGN_UPS)]
 
     log_in_browsers = [Browser(server.url) for _ in arriving]

@@ -16,15 +16,13 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from flask import session as flask_session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import insert
 from sqlmodel import select
 
 from tests import factories
 from tests.liveserver import LiveServer
 from workshops import create_app
-from workshops.auth.models import User, new_session_token
+from workshops.auth.models import User
 from workshops.events.models import BreakoutSeat, Registration
-from workshops.timeutil import utcnow
 
 PEOPLE = 200
 SEATS = 20
@@ -32,25 +30,7 @@ CLIENT_THREADS = 50
 
 
 def _people(db, count: int, prefix: str = "rush") -> list[User]:
-    password_hash = factories.CHEAP_HASHER.hash(factories.PASSWORD)
-    rows = [
-        {
-            "email": f"{prefix}{n}@example.org",
-            "name": f"{prefix} {n}",
-            "organisation": "Org",
-            "organisation_type": "end_user",
-            "country": "BE",
-            "role": "participant",
-            "password_hash": password_hash,
-            "session_token": new_session_token(),
-            "confirmed_at": utcnow(),
-            "created_at": utcnow(),
-        }
-        for n in range(count)
-    ]
-    db.execute(insert(User), rows)
-    db.commit()
-    return list(db.exec(select(User).where(User.email.like(f"{prefix}%"))))
+    return factories.make_people(db, prefix, count)
 
 
 def _logged_in_sessions(server: LiveServer, database_url: str, people: list[User]) -> list[tuple[str, str]]:

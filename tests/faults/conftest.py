@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 from tests import factories
 from tests.liveserver import BIN, ROOT, Browser, LiveServer, port_in
 from workshops import create_app
-from workshops.auth.models import User, new_session_token
+from workshops.auth.models import User
 from workshops.db import make_engine
 from workshops.events.models import Breakout, BreakoutSeat, Registration
 from workshops.timeutil import utcnow
@@ -93,29 +93,8 @@ class Database:
 
     def add_people(self, prefix: str, count: int, **values) -> list[User]:
         """``count`` confirmed participants ``{prefix}-{n}@example.org``, inserted at once with the test password."""
-        password_hash = factories.CHEAP_HASHER.hash(factories.PASSWORD)
-        rows = [
-            {
-                "email": f"{prefix}-{n}@example.org",
-                "name": f"{prefix} {n}",
-                "organisation": f"Organisation {n}",
-                "organisation_type": "end_user",
-                "country": "BE",
-                "role": "participant",
-                "password_hash": password_hash,
-                "session_token": new_session_token(),
-                "confirmed_at": utcnow(),
-                "created_at": utcnow(),
-                **values,
-            }
-            for n in range(count)
-        ]
         with self.session() as session:
-            session.execute(insert(User), rows)
-            session.commit()
-            people = session.exec(select(User).where(User.email.like(f"{prefix}-%@example.org"))).all()
-        order = {row["email"]: n for n, row in enumerate(rows)}
-        return sorted(people, key=lambda person: order[person.email])
+            return factories.make_people(session, prefix, count, **values)
 
     def add_attendees(self, breakout: Breakout, people: list[User]) -> None:
         """Confirmed on-site registrations with a confirmed seat in ``breakout``, inserted at once."""
