@@ -21,7 +21,7 @@ import time
 from contextlib import suppress
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -197,8 +197,13 @@ class PostgresOutage:
 
 
 @pytest.fixture
-def down(app, db, make_app, database_url, tmp_path):
-    """An application whose database can be taken away (``down.cut()``) and given back (``down.restore()``)."""
+def down(request, app, db, make_app, database_url, tmp_path):
+    """An application whose database can be taken away (``down.cut()``) and given back (``down.restore()``).
+
+    It forgets an outage at once (``DATABASE_OUTAGE_HOLD`` 0) unless a test asks for a hold with
+    ``@pytest.mark.parametrize("hold", [...])``.
+    """
+    hold = request.getfixturevalue("hold") if "hold" in request.fixturenames else 0
     made = []
     if database_url.startswith("postgresql"):
         outage = PostgresOutage(database_url)
@@ -212,6 +217,7 @@ def down(app, db, make_app, database_url, tmp_path):
             "BASE_URL": "http://workshops.test",
             "DATABASE_BUSY_TIMEOUT": 0.3,
             "DATABASE_CONNECT_TIMEOUT": 1,
+            "DATABASE_OUTAGE_HOLD": hold,
             **CHEAP_ARGON2,
         }
     )
@@ -244,6 +250,31 @@ def test_health_check_answers_503_while_the_database_is_away_and_200_once_it_is_
     print(f"/healthz with the database away ({make_url(database_url).get_backend_name()}): {seconds:.3f} s")
     down.restore()
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("hold", [60])
+def test_after_an_outage_is_seen_pages_answer_503_at_once_until_the_health_check_finds_the_database(hold, down):
+    client = down.app.test_client()
+    down.cut()
+    assert client.get("/").status_code == 503
+    down.restore()
+    engine = down.app.extensions["workshops.engine"]
+    checked_out = []
+
+    def count(*_args) -> None:
+        checked_out.append(1)
+
+    event.listen(engine, "checkout", count)
+    try:
+        response = client.get("/")
+        assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+        assert NOT_ANSWERING in response.get_data(as_text=True)
+        assert checked_out == []  # answered without waiting for the database again
+        assert client.get("/healthz").status_code == 200  # the health check always tries, and ends the hold
+        assert client.get("/").status_code == 200
+        assert checked_out
+    finally:
+        event.remove(engine, "checkout", count)
 
 
 @pytest.mark.parametrize("logged_in", [False, True], ids=["visitor", "logged-in"])

@@ -80,6 +80,9 @@ class Defaults:
     DATABASE_BOOKKEEPING_DEADLINE = 3
     #: Seconds a client is asked to wait (``Retry-After``) when the database does not answer (503).
     DATABASE_RETRY_AFTER = 10
+    #: Once a request or the health check finds the database away, the next requests of the same
+    #: process are answered 503 at once for this many seconds instead of each waiting for it again.
+    DATABASE_OUTAGE_HOLD = 2
     #: The whole budget of ``/healthz``: past it the database counts as down (503).
     HEALTH_CHECK_TIMEOUT = 1
 

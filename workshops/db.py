@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -79,8 +80,14 @@ SQLITE_OUTAGE_SIGNS = (
 )
 
 
+class DatabaseAway(sa_exc.SQLAlchemyError):
+    """The database was found away a moment ago: the request is answered 503 at once, not after another wait."""
+
+
 def is_unavailable(error: BaseException) -> bool:
     """Whether a database error means the database is away, locked or not answering in time."""
+    if isinstance(error, DatabaseAway):
+        return True
     if isinstance(error, sa_exc.OperationalError) and isinstance(error.orig, sqlite3.Error):
         message = str(error.orig).lower()
         return any(sign in message for sign in SQLITE_OUTAGE_SIGNS)
@@ -175,7 +182,40 @@ def init_app(app: Flask) -> None:
         pool_timeout=float(config["DATABASE_POOL_TIMEOUT"]),
     )
     app.extensions["workshops.health_engine"] = make_health_engine(url, timeout=float(config["HEALTH_CHECK_TIMEOUT"]))
+    app.extensions["workshops.outage"] = Outage(float(config["DATABASE_OUTAGE_HOLD"]))
     app.teardown_appcontext(_close_session)
+
+
+class Outage:
+    """What this process last learnt of the database being away, so that a crowd does not wait for it one by one.
+
+    On SQLite a locked file costs each request SQLite's own ten seconds of retries, and on
+    PostgreSQL a stopped server the connection time-out: with every request thread waiting, not
+    even the health check would get an answer. Once a request or the health check has found the
+    database away, the next requests for ``hold`` seconds are answered 503 without trying; a health
+    check always tries, and renews or ends the hold with what it finds.
+    """
+
+    def __init__(self, hold: float):
+        self.hold = hold
+        self._until = 0.0
+
+    def seen(self) -> None:
+        """The database was just found away."""
+        self._until = time.monotonic() + self.hold
+
+    def ended(self) -> None:
+        """The database was just found answering."""
+        self._until = 0.0
+
+    def recent(self) -> bool:
+        """Whether the database was found away less than ``hold`` seconds ago."""
+        return time.monotonic() < self._until
+
+
+def get_outage() -> Outage:
+    """Return the current application's memory of the database being away."""
+    return current_app.extensions["workshops.outage"]
 
 
 def get_engine() -> Engine:
@@ -194,8 +234,13 @@ def new_session() -> Session:
 
 
 def get_session() -> Session:
-    """Return the session of the current request, opening it on first use."""
+    """Return the session of the current request, opening it on first use.
+
+    Raises ``DatabaseAway`` while the database was found away moments ago (``Outage``).
+    """
     if "db_session" not in g:
+        if get_outage().recent():
+            raise DatabaseAway("the database was found away moments ago")
         g.db_session = new_session()
     return g.db_session
 

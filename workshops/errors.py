@@ -19,7 +19,8 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import PendingRollbackError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from wtforms import PasswordField
 from wtforms.fields.core import UnboundField
@@ -27,7 +28,7 @@ from wtforms.fields.core import UnboundField
 from workshops.audit import services as audit
 from workshops.audit.models import AuditAction
 from workshops.auth.loader import freeze_current_user
-from workshops.db import is_unavailable, release_request_session
+from workshops.db import get_outage, is_unavailable, release_request_session
 from workshops.http import json_error, wants_json
 from workshops.security import limiter
 from workshops.transactions import Busy
@@ -36,6 +37,9 @@ from workshops.weblog import escape, loggable_path
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = 503
+#: 503s that say nothing of the database itself: a session left broken by an earlier error, a pool
+#: full of busy connections. They are not remembered as an outage (``db.Outage``).
+SESSION_OR_POOL = (PendingRollbackError, PoolTimeout)
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
     403: ("Not allowed", "Your account does not have access to this page."),
@@ -138,6 +142,8 @@ def _database_error(error: SQLAlchemyError):
     if not is_unavailable(error):
         return _unexpected_error(error)
     cause = getattr(error, "orig", None) or error
+    if not isinstance(error, SESSION_OR_POOL):
+        get_outage().seen()
     log.warning("database unavailable on %s %s: %s", request.method, escape(loggable_path()), type(cause).__name__)
     retry_after = int(current_app.config["DATABASE_RETRY_AFTER"])
     response, status = _render(UNAVAILABLE, **_kept_form())

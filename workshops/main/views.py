@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template
 
 from workshops.calls.queries import latest_published
-from workshops.db import database_answers, get_health_engine, get_session
+from workshops.db import database_answers, get_health_engine, get_outage, get_session
 from workshops.events.queries import upcoming_workshops
 from workshops.extensions import csrf
 from workshops.main import bp
@@ -28,5 +28,7 @@ def healthz():
     exactly when the answer matters.
     """
     if database_answers(get_health_engine(), timeout=float(current_app.config["HEALTH_CHECK_TIMEOUT"])):
+        get_outage().ended()
         return jsonify(status="ok", database="ok")
+    get_outage().seen()
     return jsonify(status="error", database="unavailable"), 503
