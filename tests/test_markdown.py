@@ -121,7 +121,7 @@ def test_a_renderer_that_runs_out_of_stack_gives_the_text_as_paragraphs(monkeypa
         def convert(self, _text):
             raise RecursionError
 
-    monkeypatch.setattr(markdown_module, "parser", lambda: Exhausted())
+    monkeypatch.setattr(markdown_module, "_shared_parser", lambda: Exhausted())
     rendered = render_markdown("1. " * 3 + "<b>end</b>\n\nnext")
     assert rendered == "<p>1. 1. 1. &lt;b&gt;end&lt;/b&gt;</p><p>next</p>"
 

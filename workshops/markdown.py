@@ -7,7 +7,10 @@ title, a name) goes through :func:`escape` first.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from importlib.metadata import version
 
 import markdown as markdown_lib
 import nh3
@@ -33,6 +36,21 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
+#: Raise it when this module renders differently in a way the settings above do not show (say, the
+#: fallback for text it cannot render): HTML stored by another version of the renderer is rendered anew.
+RULES = 1
+#: The renderer's version, kept with stored HTML: the rules, the settings and the libraries' versions.
+_SETTINGS = (
+    EXTENSIONS,
+    sorted(EXTENSION_CONFIGS["tables"].items()),
+    sorted(ALLOWED_TAGS),
+    sorted((tag, sorted(names)) for tag, names in ALLOWED_ATTRIBUTES.items()),
+    sorted(ALLOWED_URL_SCHEMES),
+    version("markdown"),
+    version("nh3"),
+)
+RENDERER = f"{RULES}.{hashlib.sha256(repr(_SETTINGS).encode()).hexdigest()[:16]}"
+
 #: Characters that would start markup anywhere in a line of plain text: emphasis, code, links, table
 #: cells, attribute lists (``{…}``) and a heading's closing ``#``. ``<`` is not escapable with a
 #: backslash in Markdown: it becomes an entity.
@@ -56,12 +74,23 @@ def parser(*, align_attribute: bool = True) -> markdown_lib.Markdown:
     return markdown_lib.Markdown(extensions=EXTENSIONS, extension_configs=configs, output_format="html")
 
 
+_parsers = threading.local()
+
+
+def _shared_parser() -> markdown_lib.Markdown:
+    """The converter of this thread, reset for a new text (building one costs more than converting a page)."""
+    found = getattr(_parsers, "parser", None)
+    if found is None:
+        found = _parsers.parser = parser()
+    return found.reset()
+
+
 def render_markdown(text: str | None) -> Markup:
     """Turn Markdown into sanitised HTML that is safe to place in a page, e-mail or export."""
     if not text:
         return Markup("")
     try:
-        html = parser().convert(text)
+        html = _shared_parser().convert(text)
     except RecursionError:  # Python-Markdown recurses once per nesting level (a thousand "- - - …")
         html = "".join(f"<p>{escape_html(part)}</p>" for part in text.split("\n\n") if part.strip())
     return Markup(sanitise_html(html))  # noqa: S704  # nosec B704 - nh3 kept only the allow-list

@@ -10,10 +10,11 @@ organisers composing at once never leave two challenges at one place. A move may
 the person saw (``seen``): when the call's order changed meanwhile, nothing moves and
 ``OrderChanged`` says so, rather than moving something other than what they meant.
 
-Publishing freezes each challenge's text. What holds it up (no challenge, a use case no longer
-accepted, template guidance or an empty section left in a text, a quotation of an internal need)
-is listed by ``problems``, which the confirmation page shows and ``publish`` enforces under the
-lock; ``fingerprint`` tells whether the call is still as the confirmation showed it.
+Publishing freezes each challenge's text, and its HTML with it (``workshops.calls.rendered``). What
+holds it up (no challenge, a use case no longer accepted, template guidance or an empty section left
+in a text, a quotation of an internal need) is listed by ``problems``, which the confirmation page
+shows and ``publish`` enforces under the lock; ``fingerprint`` tells whether the call is still as
+the confirmation showed it.
 
 These changes record nothing and tell nobody; the organisers' pages make them through
 ``workshops.calls.services``, which adds the audit entries and the e-mails.
@@ -24,11 +25,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from markupsafe import Markup
+from sqlalchemy import and_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
+from workshops.calls import rendered
+from workshops.calls.docx import word_html
 from workshops.calls.models import CallDomain, CallState, Challenge, OpenCall
+from workshops.calls.text import nest_headings
 from workshops.db import write_transaction
+from workshops.markdown import render_markdown
 from workshops.needs import disclosure
 from workshops.needs import queries as needs_queries
 from workshops.programme.models import Domain
@@ -84,6 +91,24 @@ class ChallengeText:
     def public_owners(self) -> list[str]:
         """The owners as the public may read them: only when they agreed to be named."""
         return self.owners if self.owners_may_be_named else []
+
+    def body_html(self) -> Markup:
+        """The body rendered and sanitised, its headings as written: kept since publication, live for a draft."""
+        if rendered.is_current(self.challenge):
+            return Markup(self.challenge.body_html)  # noqa: S704  # nosec B704 - sanitised when it was stored
+        return render_markdown(self.body)
+
+    def nested_html(self) -> Markup:
+        """The body rendered and sanitised under the challenge's heading (``rendered.CHALLENGE_LEVEL``)."""
+        if rendered.is_current(self.challenge):
+            return Markup(self.challenge.body_nested_html)  # noqa: S704  # nosec B704 - sanitised when stored
+        return render_markdown(nest_headings(self.body, rendered.CHALLENGE_LEVEL))
+
+    def word_html(self) -> str | None:
+        """The body's HTML for the Word export (``docx.word_html``; ``None``: to be written as plain text)."""
+        if rendered.is_current(self.challenge):
+            return self.challenge.body_word_html
+        return word_html(self.body)
 
 
 @dataclass(frozen=True)
@@ -291,6 +316,7 @@ def publish(
     whose texts are their own, do not). ``expected`` is the ``fingerprint`` the person confirmed:
     a call changed since is refused with ``StalePublication``.
     """
+    prepared = _rendered_before_the_lock(session, call)
     with write_transaction(session):
         current = _refuse_unless_draft(lock_row(session, OpenCall, call.id))
         groups = grouped(session, current, fresh=True)
@@ -301,21 +327,51 @@ def publish(
             more = f" (and {len(found) - 1} more: the publication page lists them)" if len(found) > 1 else ""
             raise CallError(f"{found[0].rstrip('.')}{more}.")
         challenges = [text.challenge for group in groups for text in group.challenges]
-        latest = dict(
-            session.exec(
-                select(UseCaseRevision.use_case_id, func.max(UseCaseRevision.number))
-                .where(col(UseCaseRevision.use_case_id).in_([c.use_case_id for c in challenges]))
-                .group_by(UseCaseRevision.use_case_id)
-            ).all()
-        )
+        latest = _latest_revisions(session, [c.use_case_id for c in challenges])
         for challenge in challenges:
             use_case = challenge.use_case
             for name in FROZEN:
                 setattr(challenge, name, getattr(use_case, name))
-            challenge.revision_number = latest.get(use_case.id, use_case.version)
+            revision = latest.get(use_case.id)
+            challenge.revision_number = revision.number if revision is not None else use_case.version
+            rendered.freeze(challenge, revision, prepared=prepared)
         current.state = CallState.published.value
         current.published_at = current.updated_at = utcnow()
         return challenges
+
+
+def _rendered_before_the_lock(session: Session, call: OpenCall) -> dict[str, rendered.RenderedBody]:
+    """The bodies the publication is about to freeze, rendered by text before the call's lock is taken.
+
+    Rendering hundreds of bodies takes seconds; under the lock (on SQLite the database's write lock)
+    it would hold up every other change meanwhile. A body changed in between is rendered under the
+    lock after all.
+    """
+    texts = [text for group in grouped(session, call, fresh=True) for text in group.challenges]
+    latest = _latest_revisions(session, [text.challenge.use_case_id for text in texts])
+    prepared = {}
+    for text in texts:
+        body = text.challenge.use_case.body or ""
+        if body not in prepared:
+            prepared[body] = rendered.render(
+                body, as_written=rendered.kept_html(latest.get(text.challenge.use_case_id), body)
+            )
+    return prepared
+
+
+def _latest_revisions(session: Session, use_case_ids: list[int]) -> dict[int, UseCaseRevision]:
+    """Each use case's latest revision, by use case id (one query)."""
+    latest = (
+        select(UseCaseRevision.use_case_id, func.max(UseCaseRevision.number).label("number"))
+        .where(col(UseCaseRevision.use_case_id).in_(use_case_ids))
+        .group_by(UseCaseRevision.use_case_id)
+        .subquery()
+    )
+    statement = select(UseCaseRevision).join(
+        latest,
+        and_(col(UseCaseRevision.use_case_id) == latest.c.use_case_id, col(UseCaseRevision.number) == latest.c.number),
+    )
+    return {revision.use_case_id: revision for revision in session.exec(statement)}
 
 
 def problems(session: Session, call: OpenCall, groups: list[DomainGroup], *, template: str | None) -> list[str]:

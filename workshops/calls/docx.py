@@ -29,8 +29,8 @@ The API:
 - ``facts(rows)``: a two-column table of (label, value), labels in bold.
 - ``table(header, rows)``: a table whose header row repeats on every page.
 - ``markdown(text, *, base_level)``: the one Markdown converter, below.
-- ``html(html, *, base_level)``: its second half, for HTML that ``workshops.markdown`` rendered
-  already (say, kept with a frozen revision); sanitised again, which costs little.
+- ``html(html, *, base_level)``: its second half, for HTML that :func:`word_html` rendered
+  already (a published challenge keeps it); sanitised again, which costs little.
 - ``page_break()``; ``to_bytes()``: the .docx file.
 
 Markdown is rendered and sanitised with the project's settings (``workshops.markdown``; images keep
@@ -56,11 +56,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 import docx
@@ -74,9 +74,6 @@ from docx.shared import Pt, RGBColor, Twips
 
 from workshops.calls.text import HeadingLevels
 from workshops.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES, parser
-
-if TYPE_CHECKING:
-    from markdown import Markdown
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +111,35 @@ _INLINE = {
 # Containers that separate their content from what surrounds it, even outside their usual parent.
 _BLOCKISH = {"div", "dl", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"}
 _DROPPED = {"script", "style", "template"}  # defence in depth: the sanitiser removes them already
+
+
+#: Raise it when :func:`word_html` renders differently: Word HTML stored by another version is rendered anew.
+WORD_RULES = 1
+_word_parsers = threading.local()
+
+
+def word_html(text: str | None) -> str | None:
+    """Markdown rendered and sanitised for :meth:`DocxWriter.html` (images as their alt text, tables unaligned).
+
+    The first half of :meth:`DocxWriter.markdown`: ``""`` for no text, ``None`` for text that
+    Python-Markdown cannot render at all (the writer then writes its paragraphs as plain text).
+    """
+    source = _clean(text or "")
+    if not source.strip():
+        return ""
+    renderer = getattr(_word_parsers, "parser", None)
+    if renderer is None:
+        renderer = _word_parsers.parser = parser(align_attribute=False)
+    try:
+        html = renderer.reset().convert(source)
+    except Exception:  # Python-Markdown recurses without limit on deeply nested lists, for one
+        log.warning("Markdown could not be rendered; writing it as plain text", exc_info=True)
+        return None
+    return _sanitise(html)
+
+
+def _sanitise(html: str) -> str:
+    return _clean(nh3.clean(_clean(html), tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES))
 
 
 def _clean(text: str) -> str:
@@ -227,7 +253,6 @@ class DocxWriter:
         self._body: list[str] = []  # the body's paragraphs and tables, spliced into document.xml at the end
         self._nums: list[str] = []  # w:num XML of ordered lists, parsed into numbering.xml at the end
         self._links: dict[str, str] = {}  # URL -> relationship id
-        self._renderer: Markdown | None = None
         created = created.astimezone(UTC).replace(tzinfo=None) if created.tzinfo else created
         self._zip_time = (min(max(created.year, 1980), 2107), created.month, created.day, 0, 0, 0)
         self._style_ids = {style.name: style.style_id for style in self._document.styles}
@@ -303,25 +328,24 @@ class DocxWriter:
     def markdown(self, text: str | None, *, base_level: int) -> None:
         """Markdown as Word structure, its top headings Heading ``base_level``, deeper ones nested below."""
         _check_level(base_level)
-        source = _clean(text or "")
-        if not source.strip():
-            return
-        if self._renderer is None:
-            self._renderer = parser(align_attribute=False)
-        try:
-            html = self._renderer.reset().convert(source)
-        except Exception:  # Python-Markdown recurses without limit on deeply nested lists, for one
-            log.warning("Markdown could not be rendered; writing it as plain text", exc_info=True)
-            for block in re.split(r"\n[ \t]*\n", source):
-                if block.strip():
-                    self.paragraph(block.strip())
-            return
-        self.html(html, base_level=base_level)
+        html = word_html(text)
+        if html is None:
+            self.plain_blocks(text or "")
+        elif html:
+            self._walk(html, base_level)
+
+    def plain_blocks(self, text: str) -> None:
+        """Text that cannot be rendered as Markdown, one paragraph per block."""
+        for block in re.split(r"\n[ \t]*\n", _clean(text)):
+            if block.strip():
+                self.paragraph(block.strip())
 
     def html(self, html: str, *, base_level: int) -> None:
         """Sanitised HTML rendered from Markdown as Word structure (see the module docstring)."""
         _check_level(base_level)
-        html = _clean(nh3.clean(_clean(html), tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES))
+        self._walk(_sanitise(html), base_level)
+
+    def _walk(self, html: str, base_level: int) -> None:
         converter = _Converter(self, self._body, base_level)
         converter.walk(lxml.html.fragment_fromstring(html, create_parent="div", parser=_HTML_PARSER), 0)
         converter.close()

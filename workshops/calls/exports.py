@@ -15,19 +15,19 @@ from datetime import datetime
 from markupsafe import escape
 from sqlmodel import Session
 
-from workshops.calls import text
+from workshops.calls import rendered, text
 from workshops.calls.composition import ChallengeText, DomainGroup, grouped
 from workshops.calls.docx import DocxWriter
 from workshops.calls.models import SECTIONS, OpenCall
+from workshops.calls.rendered import CHALLENGE_LEVEL
 from workshops.downloads import csv_text
 from workshops.markdown import escape as escape_markdown
 from workshops.markdown import neutralise, render_markdown
+from workshops.needs import provenance
+from workshops.needs.provenance import Origin
 from workshops.timeutil import local, zone_abbreviation
 from workshops.usecases import traceability
 
-#: The level of "Challenge 2.3" in the Markdown and HTML text: a use case's own headings nest below it, from
-#: level 5 (``text.nest_headings``). In the DOCX it is Heading 3, its body's top headings Heading 4.
-CHALLENGE_LEVEL = 4
 CSV_COLUMNS = [
     "number",
     "domain",
@@ -54,6 +54,8 @@ class CallText:
     call: OpenCall
     groups: list[DomainGroup]
     counts: dict[int, traceability.Totals]
+    #: The stated needs behind each need linked to a challenge, by need id (the report reads them too).
+    origins: dict[int, list[Origin]]
 
     def challenges(self) -> list[ChallengeText]:
         """Every challenge in order."""
@@ -69,11 +71,22 @@ class CallText:
 
 
 def read(session: Session, call: OpenCall) -> CallText:
-    """The call's text and each challenge's public counts (a fixed number of queries)."""
+    """The call's text and each challenge's public counts (a fixed number of queries).
+
+    A published call's challenges keep their rendered HTML; those frozen without it (or with another
+    renderer's) get it here, stored for the next reading (``rendered.refresh``).
+    """
     groups = grouped(session, call)
+    rendered.refresh(session, [c.challenge for group in groups for c in group.challenges])
     use_case_ids = [c.challenge.use_case_id for group in groups for c in group.challenges]
-    counts = traceability.public_totals(session, use_case_ids)
-    return CallText(call=call, groups=groups, counts=counts)
+    # ``traceability.public_totals``, its origins kept for the report.
+    linked = traceability.linked_need_ids(session, use_case_ids)
+    behind = provenance.origins(session, {need_id for ids in linked.values() for need_id in ids})
+    counts = {
+        use_case_id: traceability.totals_of(o for o in provenance.distinct(behind[i] for i in ids) if not o.internal)
+        for use_case_id, ids in linked.items()
+    }
+    return CallText(call=call, groups=groups, counts=counts, origins=behind)
 
 
 def _counts(call_text: CallText, challenge: ChallengeText) -> traceability.Totals:
@@ -173,7 +186,7 @@ def html(call_text: CallText) -> str:
             challenges.append(
                 f'<article class="challenge" id="challenge-{escape(challenge.number)}">'
                 f"<h4>Challenge {escape(challenge.number)}: {escape(challenge.title)}</h4>{summary}"
-                f'<ul class="facts">{facts}</ul>{render_markdown(text.nest_headings(challenge.body, CHALLENGE_LEVEL))}'
+                f'<ul class="facts">{facts}</ul>{challenge.nested_html()}'
                 "</article>"
             )
         heading = f"<h3>{group.number}. {escape(group.domain.name)}</h3>"
@@ -222,7 +235,7 @@ def _row(call_text: CallText, group: DomainGroup, challenge: ChallengeText) -> d
         "workshops": counts.workshops,
         "domain_number": group.number,
         "body": neutralise(challenge.body),
-        "body_html": str(render_markdown(challenge.body)),
+        "body_html": str(challenge.body_html()),
     }
 
 
@@ -282,5 +295,14 @@ def docx(call_text: CallText) -> bytes:
                 writer.paragraph(challenge.summary, style="Subtitle")
             writer.facts(challenge_facts(call_text, challenge))
             if challenge.body.strip():
-                writer.markdown(challenge.body, base_level=4)  # one below the challenge's Heading 3
+                _word_body(writer, challenge)
     return writer.to_bytes()
+
+
+def _word_body(writer: DocxWriter, challenge: ChallengeText) -> None:
+    """The body from its Word HTML (kept since publication), its top headings one below the challenge's Heading 3."""
+    html = challenge.word_html()
+    if html is None:
+        writer.plain_blocks(challenge.body)
+    elif html:
+        writer.html(html, base_level=4)

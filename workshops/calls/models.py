@@ -108,6 +108,13 @@ class Challenge(SQLModel, table=True):
     owners_may_be_named: bool | None = None
     trl_min: int | None = None
     trl_max: int | None = None
+    #: The frozen body rendered and sanitised by ``workshops.markdown`` (``None`` until first rendered):
+    #: as written (CSV, JSON), under the challenge's heading (call page, HTML export), for the Word export.
+    body_html: str | None = Field(default=None, sa_type=Text)
+    body_nested_html: str | None = Field(default=None, sa_type=Text)
+    body_word_html: str | None = Field(default=None, sa_type=Text)
+    #: The renderer's version that wrote them (``workshops.markdown.RENDERER``); another one renders them anew.
+    rendered_with: str | None = Field(default=None, max_length=40)
 
     call: OpenCall = Relationship(back_populates="challenges")
     use_case: UseCase = Relationship()

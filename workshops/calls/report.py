@@ -12,9 +12,11 @@ Deterministic, like the call text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from markupsafe import escape
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from workshops.auth.models import organisation_type_label
 from workshops.calls import participation
@@ -22,13 +24,13 @@ from workshops.calls.docx import DocxWriter
 from workshops.calls.exports import HTML_STYLE, CallText
 from workshops.calls.participation import Overall, WorkshopPart
 from workshops.countries import country_name
-from workshops.events.models import Workshop
+from workshops.events.models import Breakout, Workshop
 from workshops.markdown import escape as escape_markdown
-from workshops.needs import provenance
 from workshops.needs.models import Need, Sensitivity
 from workshops.needs.provenance import Origin
 from workshops.timeutil import local
 from workshops.usecases import traceability
+from workshops.usecases.models import UseCaseNeed
 
 TYPE_HEADER = ["Type of organisation", "Participants"]
 COUNTRY_HEADER = ["Country", "Participants"]
@@ -83,13 +85,13 @@ class Report:
 def build(session: Session, call_text: CallText) -> Report:
     """Read the report's data (a fixed number of queries, whatever the number of workshops)."""
     use_case_ids = [c.challenge.use_case_id for c in call_text.challenges()]
-    linked = traceability.linked_needs(session, use_case_ids)
+    linked = _linked_needs(session, use_case_ids)
     shown = {uid: [n for n in needs if n.sensitivity != Sensitivity.internal] for uid, needs in linked.items()}
     shown_ids = {n.id for needs in shown.values() for n in needs}
     votes = traceability.vote_counts(session, shown_ids)
-    behind = provenance.origins(session, shown_ids)
+    behind = call_text.origins  # read with the call's counts, over every linked need
     # The workshops where the needs behind the challenges were stated, through every merge.
-    workshop_ids = {n.breakout.workshop_id for needs in shown.values() for n in needs}
+    workshop_ids = {n.workshop_id for needs in shown.values() for n in needs}
     workshop_ids |= {o.workshop_id for found in behind.values() for o in found if not o.internal}
     taking_part = participation.read(session, workshop_ids)
     return Report(
@@ -103,7 +105,46 @@ def build(session: Session, call_text: CallText) -> Report:
     )
 
 
-def _need_line(need: Need, votes: dict[int, int], origins: list[Origin]) -> NeedLine:
+class LinkedNeed(NamedTuple):
+    """What the report names of a need linked to a challenge: read as columns, not as whole needs."""
+
+    id: int
+    title: str
+    sensitivity: str
+    organisation_type: str
+    breakout: str
+    workshop_id: int
+    workshop: str
+
+
+def _linked_needs(session: Session, use_case_ids: list[int]) -> dict[int, list[LinkedNeed]]:
+    """The needs behind each use case, oldest first, with their breakouts and workshops (one query)."""
+    found: dict[int, list[LinkedNeed]] = {use_case_id: [] for use_case_id in use_case_ids}
+    if not use_case_ids:
+        return found
+    rows = session.exec(
+        select(
+            UseCaseNeed.use_case_id,
+            Need.id,
+            Need.title,
+            Need.sensitivity,
+            Need.organisation_type,
+            Breakout.title,
+            Breakout.workshop_id,
+            Workshop.title,
+        )
+        .join(Need, col(Need.id) == UseCaseNeed.need_id)
+        .join(Breakout, col(Breakout.id) == Need.breakout_id)
+        .join(Workshop, col(Workshop.id) == Breakout.workshop_id)
+        .where(col(UseCaseNeed.use_case_id).in_(use_case_ids))
+        .order_by(Need.created_at, Need.id)
+    ).all()
+    for use_case_id, *facts in rows:
+        found[use_case_id].append(LinkedNeed(*facts))
+    return found
+
+
+def _need_line(need: LinkedNeed, votes: dict[int, int], origins: list[Origin]) -> NeedLine:
     """A need as the report names it: who stated it, through its merges (internal originals unnamed)."""
     anonymous = need.sensitivity == Sensitivity.anonymous
     public = [o for o in origins if not o.internal]
@@ -120,8 +161,8 @@ def _need_line(need: Need, votes: dict[int, int], origins: list[Origin]) -> Need
         organisation_type=joined(organisation_type_label(o.organisation_type) for o in public)
         or organisation_type_label(need.organisation_type),
         country=joined(country_name(o.country) for o in public),
-        workshop=need.breakout.workshop.title,
-        breakout=need.breakout.title,
+        workshop=need.workshop,
+        breakout=need.breakout,
         votes=votes.get(need.id, 0),
     )
 
@@ -195,8 +236,12 @@ def markdown(report: Report) -> str:
 
 def _md_table(header: list[str], rows: list[tuple]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(escape_markdown(str(cell)) for cell in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_md_cell(str(cell)) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+#: A report repeats its cells (workshops, breakouts, types, countries, counts): each escaped once.
+_md_cell = lru_cache(maxsize=8192)(escape_markdown)
 
 
 def html(report: Report) -> str:

@@ -128,6 +128,10 @@ class UseCaseRevision(SQLModel, table=True):
     body: str = Field(default="", sa_type=Text, max_length=50_000)
     state: str = Field(max_length=10)
     rejected_reason: str = Field(default="", max_length=1000)
+    #: The body rendered and sanitised by ``workshops.markdown`` when the revision was written.
+    body_html: str | None = Field(default=None, sa_type=Text)
+    #: The renderer's version that wrote it (``workshops.markdown.RENDERER``); another one renders it anew.
+    rendered_with: str | None = Field(default=None, max_length=40)
 
     author: User | None = Relationship()
 

@@ -21,6 +21,7 @@ from workshops.audit.models import AuditAction
 from workshops.audit.services import record
 from workshops.auth.models import User
 from workshops.db import max_length
+from workshops.markdown import RENDERER, render_markdown
 from workshops.transactions import run_locked, run_write
 from workshops.usecases import rules
 from workshops.usecases.models import (
@@ -98,7 +99,7 @@ def locked(session: Session, use_case_id: int, change: Callable[[UseCase], T]) -
 
 
 def revise(session: Session, use_case: UseCase, author: User | None, change: str) -> UseCaseRevision:
-    """Store the use case as this save leaves it; the flush raises its version first."""
+    """Store the use case as this save leaves it, its body's HTML with it; the flush raises its version first."""
     session.flush()
     revision = UseCaseRevision(
         use_case_id=use_case.id,
@@ -106,6 +107,8 @@ def revise(session: Session, use_case: UseCase, author: User | None, change: str
         author_id=author.id if author is not None else None,
         change=change[: max_length(UseCaseRevision, "change")],
         **{name: getattr(use_case, name) for name in SNAPSHOT_FIELDS},
+        body_html=str(render_markdown(use_case.body)),
+        rendered_with=RENDERER,
     )
     session.add(revision)
     session.flush()
