@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from math import ceil
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse
@@ -93,7 +93,8 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if production:
             headers.setdefault("Strict-Transport-Security", HSTS)
-        if request.endpoint != "static":
+        # A public page's anonymous view sets its own (``workshops.caching``): kept, asked for again each time.
+        if request.endpoint != "static" and not g.get("public_page"):
             headers["Cache-Control"] = "no-store"
             headers.setdefault("Vary", "Cookie")
         return response

@@ -17,7 +17,7 @@ from workshops.calls.composition import grouped
 from workshops.calls.formats import CALL_FORMATS, REPORT_FORMATS
 from workshops.calls.models import Challenge, OpenCall
 from workshops.timeutil import utcnow
-from workshops.usecases.models import UseCase
+from workshops.usecases.models import UseCase, UseCaseNeed
 
 NEW = "/manage/calls/new"
 
@@ -364,6 +364,21 @@ def test_published_and_closed_calls_are_public_and_frozen(app, organiser_client,
     assert closed.status_code == 200 and '<p class="call-status call-status-closed">Closed</p>' in _page(closed)
     assert "Drones over *ports*" in _page(closed)
     assert [action for action, _detail in _audited(db, call)] == ["call_published", "call_closed"]
+
+
+def test_the_public_call_page_kept_for_visitors_shows_the_evidence_as_it_is_now(app, organiser_client, db, call):
+    publish(organiser_client, call)
+    anonymous = app.test_client()
+    first = anonymous.get("/calls/open-call-2/")
+    assert "2 needs from 2 organisations in 2 countries" in _page(first)
+    assert anonymous.get("/calls/open-call-2/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    db.rollback()  # a fresh read, after the publication
+    link = db.exec(select(UseCaseNeed).order_by(UseCaseNeed.need_id)).first()  # the Port of Lisbon's need
+    db.delete(link)
+    db.commit()
+    again = anonymous.get("/calls/open-call-2/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "1 need from 1 organisation in 1 country" in _page(again)
 
 
 # --- Downloads ----------------------------------------------------------------------------------

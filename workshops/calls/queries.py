@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from workshops.calls.models import CallState, Challenge, OpenCall
-from workshops.usecases.models import UseCase, UseCaseState
+from workshops.needs.models import Need
+from workshops.usecases.models import UseCase, UseCaseNeed, UseCaseState
 
 #: The states in which a call is public.
 PUBLIC_STATES = (CallState.published.value, CallState.closed.value)
@@ -76,3 +77,18 @@ def public_calls_of(session: Session, use_case_ids: Iterable[int]) -> dict[int, 
     for use_case_id, call in session.exec(statement):
         found.setdefault(use_case_id, []).append(call)
     return found
+
+
+def evidence_version(session: Session) -> tuple:
+    """What changes whenever a challenge's evidence may have (its needs, organisations, countries), in one query.
+
+    A published call's text is frozen, but the evidence under each challenge is counted live: a need
+    stated, edited, merged or deleted, or a need linked to or unlinked from a use case, changes this.
+    """
+    columns = (
+        select(func.count(Need.id)).scalar_subquery(),
+        select(func.max(Need.updated_at)).scalar_subquery(),
+        select(func.count()).select_from(UseCaseNeed).scalar_subquery(),
+        select(func.coalesce(func.sum(UseCaseNeed.need_id), 0)).scalar_subquery(),
+    )
+    return tuple(session.exec(select(*columns)).one())

@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import selectinload
 
+from workshops import caching
 from workshops.auth.models import Role
 from workshops.auth.rules import role_required
 from workshops.calls import bp, composition, exports, publication, queries, services, text
@@ -91,7 +92,7 @@ def _call_page(call: OpenCall, downloads: list[tuple[str, str, str]]) -> dict:
     for challenge in call_text.challenges():
         key = challenge.challenge.id
         facts[key] = exports.challenge_facts(call_text, challenge)
-        bodies[key] = render_markdown(text.nest_headings(challenge.body.strip(), exports.CHALLENGE_LEVEL))
+        bodies[key] = challenge.nested_html()
     return {
         "call": call,
         "call_text": call_text,
@@ -430,15 +431,24 @@ def public_calls():
 
 @bp.route("/calls/<slug>/")
 def public_call(slug: str):
-    """A published call's text, with its downloads."""
+    """A published call's text, with its downloads; its anonymous view kept while it stays as published.
+
+    A published call is frozen: its id, state and publication (with the status the clock gives it)
+    name its text, and ``queries.evidence_version`` the evidence counted under each challenge
+    (``workshops.caching``).
+    """
     call = _public_call_or_404(slug)
-    downloads = [
-        (key, format_.label, url_for("calls.public_export", slug=call.slug, fmt=key))
-        for key, format_ in CALL_FORMATS.items()
-    ]
-    return render_template(
-        "calls/public_call.html", status=_public_status(call, utcnow()), **_call_page(call, downloads)
-    )
+    status = _public_status(call, utcnow())
+
+    def render() -> str:
+        downloads = [
+            (key, format_.label, url_for("calls.public_export", slug=call.slug, fmt=key))
+            for key, format_ in CALL_FORMATS.items()
+        ]
+        return render_template("calls/public_call.html", status=status, **_call_page(call, downloads))
+
+    key = ("call", call.id, call.state, call.published_at, call.updated_at, status)
+    return caching.public_page((*key, *queries.evidence_version(get_session())), render)
 
 
 @bp.route("/calls/<slug>/export.<fmt>")

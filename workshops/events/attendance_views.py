@@ -13,13 +13,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from workshops.auth.models import Role
-from workshops.auth.rules import role_required
+from workshops.auth.rules import is_organiser, role_required
 from workshops.db import get_session
 from workshops.events import attendance, bp
 from workshops.events.attendance_export import attendee_table
 from workshops.events.attendance_forms import CheckInForm, MoveForm, PromoteForm, RemoveForm
 from workshops.events.attendance_labels import LABELS, checkin_label, seat_in
 from workshops.events.attendance_queries import Filters, arrivals, attendees, search
+from workshops.events.attendance_rows import ChangeForms, attendee_rows
 from workshops.events.loaders import breakout_of, registration_or_404, workshop_or_404
 from workshops.events.models import (
     AttendanceMode,
@@ -70,14 +71,16 @@ def manage_attendees(workshop_id: int):
     workshop = workshop_or_404(workshop_id, visible_if=can_see_attendees)
     filters = _filters(workshop)
     page = paginate(get_session(), attendees(workshop, filters), per_page=PER_PAGE)
+    changes = ChangeForms(workshop) if is_organiser(current_user) else None
     return render_template(
         "events/attendance/attendees.html",
         workshop=workshop,
         filters=filters,
         page=page,
+        rows=attendee_rows(page.items, workshop, filters.breakout, changes),
+        changes=changes,
         breakouts=[b for b in workshop.breakouts if can_facilitate(current_user, b)],
         states=list(RegistrationState),
-        **LABELS,
     )
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.db import write_transaction
-from workshops.events.models import Registration, RegistrationState
+from workshops.events.models import Registration, RegistrationState, content_changed
 from workshops.privacy.models import Consent, ConsentKind
 from workshops.timeutil import utcnow
 
@@ -95,6 +95,7 @@ def give(
             registration = _registration_to_list(session, user, registration)
             registration.consent_listing_at = utcnow()
             session.add(registration)
+            session.execute(content_changed([registration.workshop_id]))
         else:
             registration = None
         existing = _open(session, user, kind, registration)
@@ -160,6 +161,7 @@ def withdraw(
             current = session.get(Registration, registration.id, populate_existing=True)
             current.consent_listing_at = None
             session.add(current)
+            session.execute(content_changed([current.workshop_id]))
     return stamped
 
 

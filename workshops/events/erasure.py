@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from workshops.events import notifications
 from workshops.events import registration as reg
-from workshops.events.models import Registration, RegistrationState, Workshop
+from workshops.events.models import Registration, RegistrationState, Workshop, content_changed
 from workshops.timeutil import utcnow
 
 
@@ -54,3 +54,4 @@ def blank_registration_details(*, session: Session, user_id: int) -> None:
         registration.accessibility = ""
         registration.consent_listing_at = None
         session.add(registration)
+    session.execute(content_changed(select(Registration.workshop_id).where(Registration.user_id == user_id)))

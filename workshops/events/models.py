@@ -5,8 +5,9 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Index, Text, UniqueConstraint
-from sqlmodel import Field, Relationship, SQLModel
+from sqlalchemy import Index, Text, UniqueConstraint, Update, event, inspect, update
+from sqlalchemy.orm import Session
+from sqlmodel import Field, Relationship, SQLModel, col, select
 
 from workshops.auth.models import User
 from workshops.db import one_of, utc_field
@@ -122,6 +123,9 @@ class Workshop(SQLModel, table=True):
     state: str = Field(default=WorkshopState.draft.value, max_length=10, index=True)
     #: Raised whenever time or place changes, so that calendar programs update their event.
     calendar_sequence: int = Field(default=0)
+    #: Raised by every change its public page shows (details, breakouts, registrations and seats):
+    #: the page's ETag and the key of its cached anonymous view (``workshops.caching``).
+    content_version: int = Field(default=0)
     #: Months after the workshop ends before its registration details are purged (``None``: the
     #: configured default, RETENTION_MONTHS).
     retention_months: int | None = Field(default=None, ge=1, le=120)
@@ -149,6 +153,21 @@ class Workshop(SQLModel, table=True):
     def capacity(self, mode: AttendanceMode | str) -> int | None:
         """Seats for one attendance mode (``None``: no limit)."""
         return self.onsite_capacity if mode == AttendanceMode.on_site else self.online_capacity
+
+
+def content_changed(workshop_ids) -> Update:
+    """The statement raising the ``content_version`` of these workshops (ids, or a query of them).
+
+    For a change their pages show that is made outside the workshop's lock: a listing consent, an
+    erased person, a renamed test bed. The database adds one, so that two changes at once never
+    leave the version where one of them found it.
+    """
+    return (
+        update(Workshop)
+        .where(col(Workshop.id).in_(workshop_ids))
+        .values(content_version=Workshop.content_version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class BreakoutFacilitator(SQLModel, table=True):
@@ -292,3 +311,20 @@ class WorkshopAttendance(SQLModel, table=True):
     organisation_type: str = Field(primary_key=True, max_length=20)
     country: str = Field(primary_key=True, max_length=2)
     participants: int
+
+
+@event.listens_for(Session, "before_flush")
+def _organisation_renamed(session, _flush_context, _instances) -> None:
+    """A person's organisation changed: the pages of the workshops they registered for list it (``content_version``).
+
+    The profile lives in ``workshops.auth``, which knows nothing of workshops; the change is caught
+    here, in the same transaction as the profile's.
+    """
+    renamed = [
+        person.id
+        for person in session.dirty
+        if isinstance(person, User) and inspect(person).attrs.organisation.history.has_changes()
+    ]
+    if renamed:
+        registered = select(Registration.workshop_id).where(col(Registration.user_id).in_(renamed))
+        session.connection().execute(content_changed(registered))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import Row, bindparam, func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
@@ -17,6 +17,7 @@ from workshops.events.models import (
     Workshop,
     WorkshopState,
 )
+from workshops.programme.models import Cluster
 from workshops.timeutil import utcnow
 
 PUBLIC_STATES = (WorkshopState.published.value, WorkshopState.closed.value, WorkshopState.archived.value)
@@ -43,6 +44,32 @@ def upcoming_workshops(session: Session, *, limit: int | None = None) -> list[Wo
     return list(session.exec(statement))
 
 
+#: What the cards of ``upcoming_workshops`` show, as plain values: the home page's key. Built once
+#: (it is read on every visit of the home page), with the time and the number as parameters.
+_UPCOMING_CARDS = (
+    select(
+        Workshop.id,
+        Workshop.slug,
+        Workshop.title,
+        Workshop.starts_at,
+        Workshop.timezone,
+        Workshop.format,
+        Workshop.venue,
+        Workshop.state,
+        Cluster.short_name,
+    )
+    .outerjoin(Cluster, Workshop.cluster_id == Cluster.id)
+    .where(Workshop.state.in_(PUBLIC_STATES[:2]), Workshop.ends_at > bindparam("now"))
+    .order_by(Workshop.starts_at)
+    .limit(bindparam("limit"))
+)
+
+
+def upcoming_cards(session: Session, *, limit: int) -> list[tuple]:
+    """What the cards of ``upcoming_workshops(limit=…)`` show, in one query."""
+    return [tuple(row) for row in session.connection().execute(_UPCOMING_CARDS, {"now": utcnow(), "limit": limit})]
+
+
 def past_workshops(session: Session) -> list[Workshop]:
     """Public workshops that have ended, newest first."""
     statement = (
@@ -52,6 +79,31 @@ def past_workshops(session: Session) -> list[Workshop]:
         .options(selectinload(Workshop.cluster))
     )
     return list(session.exec(statement))
+
+
+#: What decides a workshop page's anonymous view: built once, as it is read on every visit of the page.
+_STAMP = (
+    select(
+        Workshop.id,
+        Workshop.state,
+        Workshop.content_version,
+        Workshop.ends_at,
+        Workshop.registration_opens_at,
+        Workshop.registration_closes_at,
+        Cluster.name.label("cluster_name"),
+    )
+    .outerjoin(Cluster, Workshop.cluster_id == Cluster.id)
+    .where(Workshop.slug == bindparam("slug"))
+)
+
+
+def workshop_stamp(session: Session, slug: str) -> Row | None:
+    """What decides a workshop page's anonymous view, in one short query: its version, state and window.
+
+    ``content_version`` covers what the workshop's own changes show; the host's name is read here
+    because renaming a cluster is no change of the workshop's.
+    """
+    return session.connection().execute(_STAMP, {"slug": slug}).one_or_none()
 
 
 def workshop_by_slug(session: Session, slug: str) -> Workshop | None:

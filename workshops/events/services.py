@@ -28,6 +28,7 @@ from workshops.events.models import (
     Workshop,
     WorkshopMessage,
     WorkshopState,
+    content_changed,
 )
 from workshops.timeutil import utcnow
 
@@ -58,6 +59,9 @@ def save_test_bed(*, session: Session, test_bed: TestBed | None, values: dict) -
     try:
         with write_transaction(session):
             session.add(test_bed)
+            if test_bed.id is not None:  # its name and place show on the pages of the workshops it is in
+                in_workshops = select(Breakout.workshop_id).where(Breakout.test_bed_id == test_bed.id)
+                session.execute(content_changed(in_workshops))
     except IntegrityError as error:  # the same name saved twice at the same moment
         raise SetupError("Another test bed has this name.", field="name") from error
     return test_bed

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from workshops import caching
 from workshops.auth.rules import is_organiser
 from workshops.db import get_session
 from workshops.events import bp, participation, queries
@@ -37,7 +38,20 @@ def workshops():
 
 @bp.route("/workshops/<slug>/")
 def workshop(slug: str):
-    """One workshop: where and when, its description and its agenda of breakouts."""
+    """One workshop: where and when, its description and its agenda of breakouts.
+
+    Its anonymous view is the same for everyone while the workshop's ``content_version`` and what the
+    clock decides stay the same: one short query answers it (``workshops.caching``).
+    """
+    stamp = queries.workshop_stamp(get_session(), slug)
+    if stamp is None or stamp.state == WorkshopState.draft:
+        return _workshop_page(slug)  # a draft is for organisers only, never shared
+    key = ("workshop", stamp.id, stamp.content_version, stamp.cluster_name, reg.registration_problem(stamp))
+    return caching.public_page(key, lambda: _workshop_page(slug))
+
+
+def _workshop_page(slug: str) -> str:
+    """The workshop page rendered for the person asking (or for every anonymous visitor)."""
     workshop = _load_workshop(slug)
     session = get_session()
     registration = queries.registration_of(session, workshop, current_user)

@@ -25,13 +25,21 @@ def run_locked(session: Session, workshop_id: int, change: Callable[[Workshop], 
     """Run ``change`` on the locked workshop in one transaction, retrying while the database is busy.
 
     Everything the change reads is read anew under the lock. Raises ``Busy`` when every attempt met
-    a lock, ``RegistrationError`` when the change is refused or the workshop is gone.
+    a lock, ``RegistrationError`` when the change is refused or the workshop is gone. A change that
+    goes through raises the workshop's ``content_version`` in its transaction: its public page shows
+    the new seats and details at once.
     """
+
+    def change_and_mark(locked: Workshop) -> T:
+        result = change(locked)
+        locked.content_version += 1
+        return result
+
     return transactions.run_locked(
         session,
         Workshop,
         workshop_id,
-        change,
+        change_and_mark,
         missing=lambda: RegistrationError("This workshop does not exist any more."),
         lock=locking_enabled(),
         fresh=True,
