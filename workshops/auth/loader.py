@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, inspect
 from sqlmodel import select
 
 from workshops.auth.models import Role, User
@@ -49,10 +49,14 @@ class KnownUser:
         return Role(self.role).rank >= Role(role).rank
 
 
+#: Built once: building the statement costs more than running it, and every request of a logged-in person asks it.
+_BY_SESSION_TOKEN = select(User).where(User.session_token == bindparam("session_token"))
+
+
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
     """Return the confirmed account holding this token; a rotated token finds no one."""
-    user = get_session().exec(select(User).where(User.session_token == session_token)).first()
+    user = get_session().exec(_BY_SESSION_TOKEN, params={"session_token": session_token}).first()
     if user is None or not user.is_active:
         return None
     g.setdefault(SNAPSHOT_KEY, KnownUser.of(user))

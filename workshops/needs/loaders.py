@@ -14,16 +14,19 @@ from flask_login import current_user
 
 from workshops.db import get_session
 from workshops.events.models import Breakout
-from workshops.needs import queries
 from workshops.needs import rules as need_rules
 from workshops.needs.models import Need
 
 
+def place_or_404(code: str) -> need_rules.Place:
+    """The breakout of a short link, what the current person may do there and the votes they gave, in one query."""
+    return need_rules.place(get_session(), current_user._get_current_object(), code) or abort(404)
+
+
 def breakout_by_code_or_404(code: str) -> tuple[Breakout, need_rules.Standing]:
     """The breakout of a short link and what the current person may do there."""
-    session = get_session()
-    breakout = queries.breakout_by_code(session, code) or abort(404)
-    return breakout, need_rules.standing(session, current_user, breakout)
+    found = place_or_404(code)
+    return found.breakout, found.standing
 
 
 def need_or_404(need_id: int, *, visible_if: Callable[[Need], bool] | None = None) -> Need:

@@ -22,7 +22,6 @@ from workshops.navigation import external_url
 from workshops.needs import bp, queries
 from workshops.needs import rules as need_rules
 from workshops.needs.loaders import breakout_by_code_or_404
-from workshops.needs.models import Sensitivity
 
 #: How many of the most-voted needs stay on the wall while the others page: one row of the wall.
 PINNED = 3
@@ -62,11 +61,9 @@ def pinned_and_paged(entries: list[queries.BoardEntry]) -> tuple[list[queries.Bo
     return pinned, entries[len(pinned) :]
 
 
-def _wall(breakout: Breakout, standing: need_rules.Standing) -> dict:
-    """What ``needs/_wall.html`` needs: the needs the whole room may read, most votes first."""
-    entries = queries.board(get_session(), breakout, current_user, standing, "votes")
-    readable = [entry for entry in entries if entry.need.sensitivity != Sensitivity.internal]
-    pinned, paged = pinned_and_paged(readable)
+def _wall(breakout: Breakout) -> dict:
+    """What ``needs/_wall.html`` needs: the needs the whole room may read (never an internal one), most votes first."""
+    pinned, paged = pinned_and_paged(queries.board(get_session(), breakout, current_user, "votes", internal=False))
     return {"breakout": breakout, "pinned": pinned, "paged": paged}
 
 
@@ -88,7 +85,7 @@ def projector(code: str):
         link=link,
         leave_url=leave,
         qr_code=qr_code_svg(link),
-        **_wall(breakout, standing),
+        **_wall(breakout),
     )
 
 
@@ -96,8 +93,8 @@ def projector(code: str):
 @login_required
 def projector_board(code: str):
     """The wall's needs alone, for the page to poll: 304 and no body while nothing changed."""
-    breakout, standing = _load(code)
+    breakout, _standing = _load(code)
     etag = _etag(breakout)
     if etag in request.headers.get("If-None-Match", ""):
         return "", 304, {"ETag": etag}
-    return render_template("needs/_wall.html", **_wall(breakout, standing)), 200, {"ETag": etag}
+    return render_template("needs/_wall.html", **_wall(breakout)), 200, {"ETag": etag}

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func
+from sqlalchemy.orm import aliased, contains_eager, defer, selectinload
 from sqlmodel import Session, col, select
 
 from workshops.auth.models import User
 from workshops.events.models import Breakout, BreakoutSeat, Registration, RegistrationState, SeatState
 from workshops.needs.disclosure import InternalText
 from workshops.needs.models import Need, NeedState, Sensitivity, Vote
-from workshops.needs.rules import Standing
 
 SORTS = ("newest", "votes")
 
@@ -29,40 +28,46 @@ class BoardEntry:
     merged_from: int = 0
 
 
-def board(session: Session, breakout: Breakout, viewer: User, standing: Standing, sort: str) -> list[BoardEntry]:
-    """The open needs of the breakout that the viewer may see, newest or most-voted first."""
+def _board_statement(*, internal: bool, sort: str):
+    """The open needs of a breakout with their votes, the viewer's own, what they merge and who stated them.
+
+    One statement for the whole board, however many needs it holds: counts and the viewer's vote as
+    correlated subqueries, the author by an outer join. The similarity vector and the search text,
+    the largest columns, stay unread.
+    """
+    original = aliased(Need)
+    votes = select(func.count(Vote.id)).where(Vote.need_id == Need.id).scalar_subquery().label("votes")
+    mine = select(Vote.id).where(Vote.need_id == Need.id, Vote.user_id == bindparam("viewer_id")).exists().label("mine")
+    merged_from = select(func.count(original.id)).where(original.merged_into_id == Need.id).scalar_subquery()
     statement = (
-        select(Need)
-        .where(Need.breakout_id == breakout.id, Need.state == NeedState.open)
-        .options(selectinload(Need.stated_by), selectinload(Need.test_bed))
+        select(Need, votes, mine, merged_from)
+        .outerjoin(User, User.id == Need.stated_by_id)
+        .where(Need.breakout_id == bindparam("breakout_id"), Need.state == NeedState.open.value)
+        .options(
+            contains_eager(Need.stated_by).load_only(User.name, User.deleted_at),
+            defer(Need.similarity_vector),
+            defer(Need.search_text),
+        )
     )
-    if not standing.sees_internal:
-        statement = statement.where(Need.sensitivity != Sensitivity.internal)
-    needs = list(session.exec(statement))
-    counts = dict(
-        session.exec(
-            select(Vote.need_id, func.count()).where(Vote.breakout_id == breakout.id).group_by(Vote.need_id)
-        ).all()
-    )
-    mine = set(
-        session.exec(select(Vote.need_id).where(Vote.breakout_id == breakout.id, Vote.user_id == viewer.id)).all()
-    )
-    merges = _merged_counts(session, breakout)
-    entries = [
-        BoardEntry(need=n, votes=counts.get(n.id, 0), mine=n.id in mine, merged_from=merges.get(n.id, 0)) for n in needs
+    if not internal:
+        statement = statement.where(Need.sensitivity != Sensitivity.internal.value)
+    order = (votes.desc(), Need.id.desc()) if sort == "votes" else (Need.id.desc(),)
+    return statement.order_by(*order)
+
+
+# Built once each: building the statement costs more than running it, and a board is polled every second.
+_BOARDS = {
+    (internal, sort): _board_statement(internal=internal, sort=sort) for internal in (True, False) for sort in SORTS
+}
+
+
+def board(session: Session, breakout: Breakout, viewer: User, sort: str, *, internal: bool) -> list[BoardEntry]:
+    """The open needs of the breakout, newest or most-voted first; ``internal`` ones only when asked for."""
+    rows = session.exec(_BOARDS[internal, sort], params={"breakout_id": breakout.id, "viewer_id": viewer.id})
+    return [
+        BoardEntry(need=need, votes=votes, mine=bool(mine), merged_from=merged_from)
+        for need, votes, mine, merged_from in rows
     ]
-    if sort == "votes":
-        entries.sort(key=lambda e: (-e.votes, -e.need.id))
-    else:
-        entries.sort(key=lambda e: -e.need.id)
-    return entries
-
-
-def _merged_counts(session: Session, breakout: Breakout) -> dict[int, int]:
-    """For each need of the breakout that merges others, how many it merges."""
-    merged = select(Need.merged_into_id, func.count()).where(Need.merged_into_id.is_not(None))
-    target = select(Need.id).where(Need.breakout_id == breakout.id).scalar_subquery()
-    return dict(session.exec(merged.where(Need.merged_into_id.in_(target)).group_by(Need.merged_into_id)).all())
 
 
 def attendees_of(session: Session, breakout: Breakout) -> list[User]:
@@ -80,15 +85,6 @@ def attendees_of(session: Session, breakout: Breakout) -> list[User]:
             .order_by(User.name)
         )
     )
-
-
-def breakout_by_code(session: Session, code: str) -> Breakout | None:
-    """A breakout from its short link, with its workshop and test bed."""
-    return session.exec(
-        select(Breakout)
-        .where(Breakout.code == code)
-        .options(selectinload(Breakout.workshop), selectinload(Breakout.test_bed))
-    ).one_or_none()
 
 
 def needs_by_id(session: Session, ids: list[int]) -> dict[int, Need]:

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from workshops.auth.models import Role, User
-from workshops.events.models import BoardVisibility, Breakout, BreakoutSeat, Registration, RegistrationState, SeatState
+from workshops.events.models import (
+    BoardVisibility,
+    Breakout,
+    BreakoutFacilitator,
+    BreakoutSeat,
+    Registration,
+    RegistrationState,
+    SeatState,
+)
 from workshops.events.rules import can_facilitate
-from workshops.needs.models import Need, NeedState, Sensitivity
+from workshops.needs.models import Need, NeedState, Sensitivity, Vote
 
 
 def attends(session: Session, user: User, breakout: Breakout) -> bool:
@@ -64,6 +73,53 @@ def standing(session: Session, user: User, breakout: Breakout) -> Standing:
         attends=attends(session, user, breakout),
         visibility=breakout.board_visibility,
     )
+
+
+@dataclass(frozen=True)
+class Place:
+    """A breakout as one person finds it at its short link: the breakout, their standing, the votes they gave."""
+
+    breakout: Breakout
+    standing: Standing
+    #: Votes the person has given in this breakout (``votes.left`` makes the "votes left" of it).
+    votes_used: int
+
+
+# Built once: building a statement costs more than running it, and the board's poll asks this every second.
+_PLACE = select(
+    Breakout,
+    select(BreakoutFacilitator.user_id)
+    .where(BreakoutFacilitator.breakout_id == Breakout.id, BreakoutFacilitator.user_id == bindparam("user_id"))
+    .exists(),
+    select(BreakoutSeat.id)
+    .join(Registration, Registration.id == BreakoutSeat.registration_id)
+    .where(
+        BreakoutSeat.breakout_id == Breakout.id,
+        BreakoutSeat.state == SeatState.confirmed.value,
+        Registration.user_id == bindparam("user_id"),
+        Registration.state == RegistrationState.confirmed.value,
+    )
+    .exists(),
+    select(func.count(Vote.id))
+    .where(Vote.breakout_id == Breakout.id, Vote.user_id == bindparam("user_id"))
+    .scalar_subquery(),
+).where(Breakout.code == bindparam("code"))
+
+
+def place(session: Session, user: User, code: str) -> Place | None:
+    """The breakout of a short link and the person's standing there, read anew in one query (``None``: no such link).
+
+    Read on every request, never kept: a facilitator named or removed, a seat given or cancelled,
+    the board closed to attendees count at the person's next request. Facilitating is decided as
+    ``can_facilitate`` decides it: organisers everywhere, facilitators where they are named.
+    """
+    row = session.exec(_PLACE, params={"code": code, "user_id": user.id}).first()
+    if row is None:
+        return None
+    breakout, named, seated, votes_used = row
+    facilitates = user.has_role(Role.organiser) or (bool(named) and user.has_role(Role.facilitator))
+    standing = Standing(facilitates=facilitates, attends=bool(seated), visibility=breakout.board_visibility)
+    return Place(breakout=breakout, standing=standing, votes_used=votes_used)
 
 
 def may_read(session: Session, user: User, need: Need) -> bool:

@@ -20,7 +20,7 @@ from workshops.needs import bp, queries, speakers, votes
 from workshops.needs import rules as need_rules
 from workshops.needs import services as needs
 from workshops.needs.forms import BoardSettingsForm, DismissForm, NeedForm, SpeakerFields
-from workshops.needs.loaders import breakout_by_code_or_404, need_or_404
+from workshops.needs.loaders import breakout_by_code_or_404, need_or_404, place_or_404
 from workshops.needs.models import Need
 
 
@@ -46,7 +46,32 @@ def _sort() -> str:
 
 
 def _etag(breakout: Breakout, standing, sort: str) -> str:
-    return f'"b{breakout.id}-v{breakout.board_version}-{sort}-u{current_user.id}-{int(standing.sees_internal)}"'
+    """The board's version as this person sees it: a 304 never stands for another person's view, or for an old one.
+
+    ``board_version`` rises with every change of the board, its settings, its closing and every vote
+    (the person's own among them, and so their votes left); facilitating, which shows internal needs
+    and the tools, is read anew each time and named here; the sort is the poll's own.
+    """
+    return f'"b{breakout.id}-v{breakout.board_version}-{sort}-u{current_user.id}-{int(standing.facilitates)}"'
+
+
+#: A need id no need has: the board's addresses are built with it once, then take each need's id in its place.
+_ANY_NEED = 9_876_543_210
+_BOARD_ENDPOINTS = {
+    "need": "needs.need",
+    "vote": "needs.vote",
+    "unvote": "needs.unvote",
+    "dismiss": "needs.manage_dismiss",
+}
+
+
+@bp.app_template_global()
+def board_links() -> dict[str, str]:
+    """The addresses of a need's page and of its board actions, ``{}`` standing for the need's id (``_board.html``)."""
+    return {
+        name: url_for(endpoint, need_id=_ANY_NEED).replace(str(_ANY_NEED), "{}")
+        for name, endpoint in _BOARD_ENDPOINTS.items()
+    }
 
 
 def _test_beds(breakout: Breakout) -> list[TestBed]:
@@ -115,7 +140,11 @@ def breakout(code: str):
 
 def _page(template: str, breakout: Breakout, standing, **context):
     sort = _sort()
-    entries = queries.board(get_session(), breakout, current_user, standing, sort) if standing.sees_board else []
+    entries = (
+        queries.board(get_session(), breakout, current_user, sort, internal=standing.sees_internal)
+        if standing.sees_board
+        else []
+    )
     return render_template(
         template,
         breakout=breakout,
@@ -134,22 +163,26 @@ def _page(template: str, breakout: Breakout, standing, **context):
 @bp.route("/b/<code>/board")
 @login_required
 def board(code: str):
-    """The board's list alone, for the page to poll: 304 and no body while nothing changed."""
-    breakout, standing = breakout_by_code_or_404(code)
+    """The board's list alone, for the page to poll: 304 and no body while nothing changed.
+
+    The person and one query (the breakout, their standing, their votes) decide a 304; only a
+    changed board costs the needs' query and the rendering.
+    """
+    place = place_or_404(code)
+    breakout, standing = place.breakout, place.standing
     if not standing.sees_board:
         abort(403)
     sort = _sort()
     etag = _etag(breakout, standing, sort)
     if etag in request.headers.get("If-None-Match", ""):
         return "", 304, {"ETag": etag}
-    entries = queries.board(get_session(), breakout, current_user, standing, sort)
-    votes_left = votes.votes_left(get_session(), current_user, breakout)
+    entries = queries.board(get_session(), breakout, current_user, sort, internal=standing.sees_internal)
     html = render_template(
         "needs/_board.html",
         breakout=breakout,
         standing=standing,
         entries=entries,
-        votes_left=votes_left,
+        votes_left=votes.left(breakout, place.votes_used),
         post_form=PostForm(),
     )
     return html, 200, {"ETag": etag}

@@ -18,8 +18,13 @@ def votes_used(session: Session, user: User, breakout: Breakout) -> int:
 
 
 def votes_left(session: Session, user: User, breakout: Breakout) -> int:
-    """How many votes the person may still give here: never below 0, even after the facilitators lowered the number."""
-    return max(0, breakout.votes_per_person - votes_used(session, user, breakout))
+    """How many votes the person may still give here (one query)."""
+    return left(breakout, votes_used(session, user, breakout))
+
+
+def left(breakout: Breakout, used: int) -> int:
+    """The votes left of ``used`` ones: never below 0, even after the facilitators lowered the number."""
+    return max(0, breakout.votes_per_person - used)
 
 
 def used_up(votes_per_person: int) -> str:
