@@ -9,7 +9,10 @@ from sqlmodel import delete
 from tests import factories
 from workshops.needs import similarity
 from workshops.needs.models import Need, Vote
-from workshops.needs.suggestions import NeedIndex
+from workshops.needs.suggestions import NeedIndex, Readable
+
+EVERYONE = Readable(breakouts=None, internal_in=None)
+QUERY = similarity.represent("Sensors")
 
 
 def _need(db, breakout, title: str, **changes) -> Need:
@@ -25,10 +28,10 @@ def _need(db, breakout, title: str, **changes) -> Need:
     return need
 
 
-def _ids(index: NeedIndex, db) -> list[int]:
-    found, _breakouts, _internal = index.current(db)
+def _ids(index: NeedIndex, db, who: Readable = EVERYONE) -> list[int]:
+    index.refresh(db)
     db.rollback()
-    return sorted(int(i) for i in found.ids)
+    return sorted(need_id for need_id, _score in index.search(QUERY, who, limit=100))
 
 
 def test_the_index_follows_new_edited_merged_and_deleted_needs(db):
@@ -61,8 +64,11 @@ def test_the_index_follows_new_edited_merged_and_deleted_needs(db):
 def test_the_index_knows_each_needs_breakout_and_whether_it_is_internal(db):
     workshop = factories.make_workshop(db)
     here, there = factories.make_breakout(db, workshop), factories.make_breakout(db, workshop)
-    _need(db, here, "Public one")
-    _need(db, there, "Internal one", sensitivity="internal")
-    _index, breakouts, internal = NeedIndex().current(db)
-    assert list(breakouts) == [here.id, there.id]
-    assert list(internal) == [False, True]
+    public = _need(db, here, "Public one")
+    internal = _need(db, there, "Internal one", sensitivity="internal")
+    index = NeedIndex()
+    assert _ids(index, db) == [public.id, internal.id]
+    assert _ids(index, db, Readable(breakouts={there.id}, internal_in=set())) == []
+    assert _ids(index, db, Readable(breakouts={here.id, there.id}, internal_in=set())) == [public.id]
+    assert _ids(index, db, Readable(breakouts=None, internal_in={there.id})) == [public.id, internal.id]
+    assert _ids(index, db, Readable(breakouts=None, internal_in={here.id})) == [public.id]

@@ -68,6 +68,7 @@ _HEADER = b"WSN" + bytes([REPRESENTATION_VERSION])
 _STORED = np.dtype("<f4")
 _ROW = np.dtype([("header", f"S{len(_HEADER)}"), ("vector", _STORED, (DIMENSIONS,))])
 REPRESENTATION_BYTES = _ROW.itemsize
+FREE = -1  # the id of a slot that holds no need (see SimilarityIndex)
 
 _LAYERS = 6
 _HEADS = 12
@@ -114,15 +115,24 @@ def decode(representation: bytes) -> np.ndarray:
 
 
 class SimilarityIndex:
-    """Stored representations of candidate needs, stacked for look-ups.
+    """Stored representations of candidate needs, as a matrix that a change updates in place.
 
-    Build it from ``(need id, representation)`` pairs as loaded from the database; it can be kept
-    between look-ups while the needs do not change.
+    Build it from ``(need id, representation)`` pairs as loaded from the database; then :meth:`put`
+    a need added or changed and :meth:`remove` one that is no longer a candidate: each touches one
+    row, where building again would copy every vector (30 MB at 20,000 needs). Each need holds a
+    *slot*, one row of the matrix; a removed need's slot is reused by the next need added, and the
+    matrix keeps ``spare`` rows, then grows by a quarter when they run out. Nothing is kept per
+    index but the vectors: the hubness correction is computed at each look-up among the candidates
+    then allowed, so an index changed in place ranks exactly as one built again.
+
+    :attr:`ids` holds the need of each slot in use (:data:`FREE` for a free slot); an ``allowed``
+    array given to :meth:`search`, and arrays kept beside the index, are per slot, in that order.
+    Changing the index while another thread searches it is not safe: the caller serialises them.
     """
 
-    def __init__(self, candidates: Iterable[tuple[int, bytes]] = ()) -> None:
+    def __init__(self, candidates: Iterable[tuple[int, bytes]] = (), *, spare: int = 0) -> None:
         pairs = list(candidates)
-        self.ids = np.fromiter((need_id for need_id, _ in pairs), dtype=np.int64, count=len(pairs))
+        ids = np.fromiter((need_id for need_id, _ in pairs), dtype=np.int64, count=len(pairs))
         try:
             blob = b"".join([representation for _, representation in pairs])
         except TypeError:  # a need without a representation (None)
@@ -131,11 +141,68 @@ class SimilarityIndex:
         if rows is None or not (rows["header"] == _HEADER).all():
             stale = next(need_id for need_id, representation in pairs if not is_current(representation))
             raise ValueError(f"Need {stale} has no current representation; compute it with represent().")
-        self.vectors = rows["vector"].reshape(len(pairs), DIMENSIONS)  # a view of the bytes: no copy
+        self._slots = dict(zip(ids.tolist(), range(len(pairs)), strict=True))
+        if len(self._slots) < len(pairs):
+            raise ValueError("A need is given twice.")
+        self._ids = np.concatenate([ids, np.full(spare, FREE, dtype=np.int64)])
+        self._vectors = rows["vector"]  # a read-only view of the bytes, copied at the first change
+        if spare:
+            self._vectors = np.concatenate([self._vectors, np.zeros((spare, DIMENSIONS), dtype=_STORED)])
+        self._used = len(pairs)  # slots ever used: the matrix rows a look-up reads
+        self._free: list[int] = []
 
     def __len__(self) -> int:
         """How many candidates the index holds."""
-        return len(self.ids)
+        return len(self._slots)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The need held in each slot, :data:`FREE` where none is (read-only)."""
+        ids = self._ids[: self._used]
+        ids.flags.writeable = False
+        return ids
+
+    @property
+    def capacity(self) -> int:
+        """How many slots the matrix has room for before it grows."""
+        return len(self._ids)
+
+    def put(self, need_id: int, representation: bytes) -> int:
+        """Add a need, or replace its vector if the index holds it; return its slot.
+
+        Raises ``ValueError`` when the representation is not current.
+        """
+        vector = decode(representation)
+        slot = self._slots.get(need_id)
+        if slot is None:
+            slot = self._free.pop() if self._free else self._new_slot()
+            self._slots[need_id] = slot
+            self._ids[slot] = need_id
+        self._writable()[slot] = vector
+        return slot
+
+    def remove(self, need_id: int) -> int | None:
+        """Leave a need out from now on; return the slot it held (``None`` if the index did not hold it)."""
+        slot = self._slots.pop(need_id, None)
+        if slot is not None:
+            self._ids[slot] = FREE
+            self._writable()[slot] = 0
+            self._free.append(slot)
+        return slot
+
+    def _new_slot(self) -> int:
+        if self._used == len(self._ids):
+            more = max(len(self._ids) // 4, 64)
+            self._ids = np.concatenate([self._ids, np.full(more, FREE, dtype=np.int64)])
+            self._vectors = np.concatenate([self._vectors, np.zeros((more, DIMENSIONS), dtype=_STORED)])
+        self._used += 1
+        return self._used - 1
+
+    def _writable(self) -> np.ndarray:
+        """The matrix, copied first if it is still the view of the bytes it was built from."""
+        if not self._vectors.flags.writeable:
+            self._vectors = self._vectors.copy()
+        return self._vectors
 
     def search(
         self,
@@ -148,23 +215,24 @@ class SimilarityIndex:
 
         The score is higher for closer needs; it is comparable within one look-up only. Needs in
         ``exclude`` (say, the need being edited), and those whose entry in the boolean array
-        ``allowed`` (one per candidate, in order) is false, are left out of the candidates
+        ``allowed`` (one per slot, as :attr:`ids`) is false, are left out of the candidates
         altogether, as if the index did not hold them.
         """
         query_vector = decode(query)
-        left_out = np.isin(self.ids, np.fromiter(exclude, dtype=np.int64))
+        ids, vectors = self._ids[: self._used], self._vectors[: self._used]
+        left_out = (ids == FREE) | np.isin(ids, np.fromiter(exclude, dtype=np.int64))
         if allowed is not None:
             left_out |= ~allowed
-        available = len(self.ids) - int(left_out.sum())
+        available = len(ids) - int(left_out.sum())
         if limit <= 0 or available < 1:
             return []
-        cosine = self.vectors @ query_vector
+        cosine = vectors @ query_vector
         cosine[left_out] = -np.inf
-        shortlist = _best(cosine, self.ids, max(SHORTLIST, limit))
-        hubness = _hubness(self.vectors, shortlist, left_out, min(NEIGHBOURS, available - 1))
+        shortlist = _best(cosine, ids, max(SHORTLIST, limit))
+        hubness = _hubness(vectors, shortlist, left_out, min(NEIGHBOURS, available - 1))
         score = cosine[shortlist] - HUBNESS_WEIGHT * hubness
-        order = _best(score, self.ids[shortlist], limit)
-        return [(int(self.ids[shortlist[i]]), float(score[i])) for i in order]
+        order = _best(score, ids[shortlist], limit)
+        return [(int(ids[shortlist[i]]), float(score[i])) for i in order]
 
 
 def rank(
