@@ -84,8 +84,9 @@ lint: $(STAMP) $(NODE_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick,)
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/similarity_bench.py $(if $(QUICK),--lookups 20 --builds 10,)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/similarity_bench.py --json bench/results/similarity.json $(if $(QUICK),--lookups 20 --builds 10,)
 	$(BIN)/python bench/calls_bench.py $(if $(QUICK),--quick,)
+	$(BIN)/python bench/goals.py
 
 migration: $(STAMP)
 	@test -n "$(MESSAGE)" || { echo 'Say what changed: make migration MESSAGE="add workshops"'; exit 1; }

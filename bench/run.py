@@ -37,6 +37,10 @@ In one run it
    large database, and flags a page whose count grows with the data;
 7. prints the tables and writes everything to ``bench/results/latest.json``.
 
+The servers listen on ports the system picks, or on the first free ones of ``BENCH_PORTS`` (such
+as ``5500-5589``) when it is set. ``bench/goals.py``, run after it by ``make bench``, reads the JSON
+and prints the rows of issue 15 beside their goals.
+
 It reports figures and never fails on one: the exit status is non-zero only when the benchmark
 could not run (a server did not start, a database could not be built). A part that cannot run,
 such as the organiser log-in, is reported as skipped and the rest still runs.
@@ -188,6 +192,8 @@ class Route:
     content_type: str | None = None
     #: Each request from a different newcomer, exactly once, by ``bench/register_load.py``.
     once_per_person: bool = False
+    #: Names the route for ``bench/goals.py``, which finds its row of the issue's table by it.
+    key: str = ""
 
     def resolved(self, values: dict[str, object]) -> Route:
         """Return the route with its placeholders filled in."""
@@ -199,21 +205,22 @@ class Route:
         )
 
 
-BASELINE = Route("hello /", "hello", "/")
-BASELINE_AGAIN = Route("hello / (again)", "hello", "/")
+BASELINE = Route("hello /", "hello", "/", key="hello")
+BASELINE_AGAIN = Route("hello / (again)", "hello", "/", key="hello")
 APP_ROUTES = [
     Route("/healthz", "app", "/healthz"),
-    Route("/", "app", "/"),
+    Route("/", "app", "/", key="home"),
     Route("/login", "app", "/login"),
     Route("/signup", "app", "/signup"),
     Route("/manage/users (organiser)", "app", "/manage/users", logged_in=True),
     Route("/manage/users?q=a (organiser)", "app", "/manage/users?q=a", logged_in=True),
-    Route("/workshops/{big_slug}/", "app", "/workshops/{big_slug}/"),
+    Route("/workshops/{big_slug}/", "app", "/workshops/{big_slug}/", key="workshop_page"),
     Route(
         "/manage/workshops/{big_id}/attendees (organiser)",
         "app",
         "/manage/workshops/{big_id}/attendees",
         logged_in=True,
+        key="attendee_list",
     ),
     Route(
         "POST /manage/workshops/{big_id}/attendees.csv (organiser)",
@@ -236,6 +243,7 @@ APP_ROUTES = [
             "GET /b/{board_code}/board, current ETag: the live board's poll (about once a second per viewer) "
             "while nothing changed, answered 304 without a body"
         ),
+        key="board_304",
     ),
     Route(
         "GET /b/{board_code}/board, after a change (facilitator)",
@@ -248,6 +256,7 @@ APP_ROUTES = [
             "GET /b/{board_code}/board, after a change: the same poll once the board changed (its ETag is "
             "outdated), answered 200 with the fragment of ~40 needs with votes"
         ),
+        key="board_200",
     ),
     # Last: it adds registrations, which no other route reads.
     Route(
@@ -288,7 +297,7 @@ class QueryRoute:
     after_save: bool = False
     #: Said after the path in the table, to tell two requests to one path apart.
     note: str = ""
-    #: Names the request for the needs' latency table, which shows its statement count.
+    #: Names the request for the needs' latency table and ``bench/goals.py``, which show its statement count.
     key: str = ""
 
     def label(self, values: dict[str, object]) -> str:
@@ -301,15 +310,15 @@ class QueryRoute:
 
 #: Requests whose SQL statements are counted.
 QUERY_ROUTES = [
-    QueryRoute("/"),
+    QueryRoute("/", key="home"),
     QueryRoute("/login"),
     QueryRoute("/signup"),
     QueryRoute("/healthz"),
     QueryRoute("/", ORGANISER),
     QueryRoute("/manage/users", ORGANISER),
     QueryRoute("/manage/users?q=a", ORGANISER),
-    QueryRoute("/workshops/{big_slug}/"),
-    QueryRoute("/manage/workshops/{big_id}/attendees", ORGANISER),
+    QueryRoute("/workshops/{big_slug}/", key="workshop_page"),
+    QueryRoute("/manage/workshops/{big_id}/attendees", ORGANISER, key="attendee_list"),
     QueryRoute(
         "/manage/workshops/{big_id}/attendees.csv",
         ORGANISER,
@@ -373,6 +382,8 @@ class LoadResult:
     logged_in: bool
     method: str = "GET"
     connections: int = CONNECTIONS
+    #: ``Route.key``.
+    key: str = ""
     status: int | None = None
     requests: int = 0
     requests_per_second: float = 0.0
@@ -405,7 +416,7 @@ class QueryCount:
     ms_small: float | None = None
     ms_large: float | None = None
     statements_large: list[str] = field(default_factory=list)
-    #: ``QueryRoute.key``: which row of the needs' latency table shows this count.
+    #: ``QueryRoute.key``: which row of the needs' latency table (and of ``bench/goals.py``) shows this count.
     key: str = ""
 
     @property
@@ -666,11 +677,33 @@ class Server:
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
 
 
+#: Ports ``free_port`` gave out in this run: a server may not have bound its port yet when the next one asks.
+_ports_taken: set[int] = set()
+
+
 def free_port() -> int:
-    """Ask the system for a TCP port nobody listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """Return a TCP port nobody listens on: the first free one of ``BENCH_PORTS`` (e.g. ``5500-5589``) when set.
+
+    Without ``BENCH_PORTS`` the system picks one; with it, the servers stay inside a range kept for
+    the benchmark on a machine shared with other servers.
+    """
+    wanted = os.environ.get("BENCH_PORTS", "")
+    if not wanted:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+    first, _, last = wanted.partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        if port in _ports_taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_taken.add(port)
+        return port
+    raise BenchError(f"no free port in BENCH_PORTS={wanted}")
 
 
 def start_server(
@@ -956,6 +989,7 @@ def load_route(
         logged_in=route.logged_in,
         method=route.method,
         connections=route.connections,
+        key=route.key,
     )
     if route.explanation:
         result.notes.append(route.explanation)
@@ -1001,7 +1035,12 @@ def load_route(
 def load_registrations(route: Route, server: Server, requests_file: Path) -> LoadResult:
     """Post the registration form once per newcomer with ``bench/register_load.py``; expect 302 each time."""
     result = LoadResult(
-        label=route.label, path=route.path, logged_in=False, method=route.method, connections=route.connections
+        label=route.label,
+        path=route.path,
+        logged_in=False,
+        method=route.method,
+        connections=route.connections,
+        key=route.key,
     )
     command = [sys.executable, str(BENCH / "register_load.py"), server.base_url, str(requests_file)]
     command += ["--threads", str(route.connections), "--warm-up", str(REGISTER_WARM_UP)]
@@ -1325,7 +1364,7 @@ def _sum_or_none(*counts: int | None) -> int | None:
 
 def hello_drift_percent(results: list[LoadResult]) -> float | None:
     """Return how far apart the hello runs are, as a share of their mean; ``None`` without two runs."""
-    rates = [r.requests_per_second for r in results if r.label.startswith("hello") and not r.skipped]
+    rates = [r.requests_per_second for r in results if r.key == "hello" and not r.skipped]
     if len(rates) < 2 or not sum(rates):
         return None
     return round(100 * (max(rates) - min(rates)) / (sum(rates) / len(rates)), 1)
@@ -1360,10 +1399,73 @@ def print_query_table(rows: list[QueryCount], databases: Databases, sizes: Sizes
     print("(newcomer: a person registered for nothing, a different one for each request; the registration expects 302)")
 
 
-def write_results(report: dict) -> None:
-    """Write the report as JSON to ``bench/results/latest.json``."""
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+def hello_rate(results: list[LoadResult]) -> float | None:
+    """Return the mean requests per second of the hello runs, the figure the ratios are shares of."""
+    rates = [r.requests_per_second for r in results if r.key == "hello" and not r.skipped]
+    return round(sum(rates) / len(rates), 1) if rates else None
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Everything one run measured, as ``make_report`` writes it."""
+
+    quick: bool
+    tool: str
+    duration: int
+    sizes: Sizes
+    databases: Databases
+    load: list[LoadResult]
+    #: ``needs_load.Timing.summary()`` of each of the needs' requests.
+    needs: list[dict]
+    counts: dict[str, int]
+    queries: list[QueryCount]
+    skipped: list[str]
+    seconds_total: float
+
+
+def make_report(measured: Measured) -> dict:
+    """Return the run's figures as the JSON of ``bench/results/latest.json`` (which ``bench/goals.py`` reads)."""
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": measured.quick,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "settings": {
+            "load_tool": measured.tool,
+            "threads": WRK_THREADS,
+            "connections": CONNECTIONS,
+            "export_connections": EXPORT_CONNECTIONS,
+            "register_threads": REGISTER_THREADS,
+            "duration_s": measured.duration,
+            "gunicorn_workers": GUNICORN_WORKERS,
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "needs_server": "its own gunicorn after the load, rate limits off, OPENBLAS_NUM_THREADS=1",
+        },
+        "sizes": asdict(measured.sizes),
+        "accounts": measured.databases.accounts,
+        "workshops": {name: asdict(value) for name, value in measured.databases.ids.items()},
+        "hello_requests_per_second": hello_rate(measured.load),
+        "hello_drift_percent": hello_drift_percent(measured.load),
+        "load": [asdict(result) for result in measured.load],
+        "needs": {
+            "databases": {name: asdict(value) for name, value in measured.databases.needs.items()},
+            "counts": measured.counts,
+            "similar_target_ms": SIMILAR_TARGET_MS,
+            "timings": measured.needs,
+        },
+        "queries": [{**asdict(row), "grows": row.grows} for row in measured.queries],
+        "skipped": measured.skipped,
+        "seconds_total": measured.seconds_total,
+    }
+
+
+def write_results(report: dict, path: Path = RESULTS) -> None:
+    """Write the report as JSON to ``path`` (``bench/results/latest.json``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1452,11 +1554,10 @@ def run_load(
                             csrf=csrf,
                         )
                     )
-    hello_runs = [r.requests_per_second for r in results if r.label.startswith("hello") and not r.skipped]
-    hello_rate = sum(hello_runs) / len(hello_runs) if hello_runs else 0.0
+    baseline = hello_rate(results)
     for result in results:
-        if hello_rate and not result.skipped:
-            result.ratio_to_hello_percent = round(100 * result.requests_per_second / hello_rate, 1)
+        if baseline and not result.skipped:
+            result.ratio_to_hello_percent = round(100 * result.requests_per_second / baseline, 1)
     return results, tool
 
 
@@ -1590,40 +1691,21 @@ def main() -> int:
         print()
     for reason in skipped:
         print(f"WARNING: skipped {reason}")
-    report = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "quick": args.quick,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "settings": {
-            "load_tool": tool,
-            "threads": WRK_THREADS,
-            "connections": CONNECTIONS,
-            "export_connections": EXPORT_CONNECTIONS,
-            "register_threads": REGISTER_THREADS,
-            "duration_s": duration,
-            "gunicorn_workers": GUNICORN_WORKERS,
-            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-            "needs_server": "its own gunicorn after the load, rate limits off, OPENBLAS_NUM_THREADS=1",
-        },
-        "sizes": asdict(sizes),
-        "accounts": databases.accounts,
-        "workshops": {name: asdict(value) for name, value in databases.ids.items()},
-        "hello_drift_percent": hello_drift_percent(load),
-        "load": [asdict(result) for result in load],
-        "needs": {
-            "databases": {name: asdict(value) for name, value in databases.needs.items()},
-            "counts": counts,
-            "similar_target_ms": SIMILAR_TARGET_MS,
-            "timings": needs,
-        },
-        "queries": [{**asdict(row), "grows": row.grows} for row in queries],
-        "skipped": skipped,
-        "seconds_total": round(time.perf_counter() - started, 1),
-    }
+    report = make_report(
+        Measured(
+            quick=args.quick,
+            tool=tool,
+            duration=duration,
+            sizes=sizes,
+            databases=databases,
+            load=load,
+            needs=needs,
+            counts=counts,
+            queries=queries,
+            skipped=skipped,
+            seconds_total=round(time.perf_counter() - started, 1),
+        )
+    )
     write_results(report)
     print(f"\nResults written to {os.path.relpath(RESULTS, ROOT)} ({report['seconds_total']} s in all).")
     return 0
