@@ -58,10 +58,14 @@ def organisation_type_label(value: str, *, short: bool = False) -> str:
     The form's wording, or its first words for tables and bylines ("End-user", "Integrator"); a
     value this version does not know, as stored.
     """
-    if value not in OrganisationType.__members__:
+    label = _LABELS_BY_VALUE.get(value)
+    if label is None:
         return value
-    label = ORGANISATION_TYPE_LABELS[OrganisationType(value)]
     return label.split(" (")[0] if short else label
+
+
+#: The labels by stored value, for a report that names thousands of needs.
+_LABELS_BY_VALUE = {kind.value: label for kind, label in ORGANISATION_TYPE_LABELS.items()}
 
 
 def new_session_token() -> str:

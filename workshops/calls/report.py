@@ -122,23 +122,27 @@ def _linked_needs(session: Session, use_case_ids: list[int]) -> dict[int, list[L
     found: dict[int, list[LinkedNeed]] = {use_case_id: [] for use_case_id in use_case_ids}
     if not use_case_ids:
         return found
-    rows = session.exec(
-        select(
-            UseCaseNeed.use_case_id,
-            Need.id,
-            Need.title,
-            Need.sensitivity,
-            Need.organisation_type,
-            Breakout.title,
-            Breakout.workshop_id,
-            Workshop.title,
+    rows = (
+        session.connection()
+        .execute(  # plain rows: thousands of them
+            select(
+                UseCaseNeed.use_case_id,
+                Need.id,
+                Need.title,
+                Need.sensitivity,
+                Need.organisation_type,
+                Breakout.title,
+                Breakout.workshop_id,
+                Workshop.title,
+            )
+            .join(Need, col(Need.id) == UseCaseNeed.need_id)
+            .join(Breakout, col(Breakout.id) == Need.breakout_id)
+            .join(Workshop, col(Workshop.id) == Breakout.workshop_id)
+            .where(col(UseCaseNeed.use_case_id).in_(use_case_ids))
+            .order_by(Need.created_at, Need.id)
         )
-        .join(Need, col(Need.id) == UseCaseNeed.need_id)
-        .join(Breakout, col(Breakout.id) == Need.breakout_id)
-        .join(Workshop, col(Workshop.id) == Breakout.workshop_id)
-        .where(col(UseCaseNeed.use_case_id).in_(use_case_ids))
-        .order_by(Need.created_at, Need.id)
-    ).all()
+        .all()
+    )
     for use_case_id, *facts in rows:
         found[use_case_id].append(LinkedNeed(*facts))
     return found
@@ -295,7 +299,16 @@ def html(report: Report) -> str:
 
 def _html_table(header: list[str], rows: list[tuple]) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    escaped: dict[str, str] = {}  # workshops, breakouts, countries and types repeat down a table: each escaped once
+
+    def cell(value) -> str:
+        text = str(value)
+        found = escaped.get(text)
+        if found is None:
+            found = escaped[text] = f"<td>{escape(text)}</td>"
+        return found
+
+    body = "".join("<tr>" + "".join(map(cell, row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
