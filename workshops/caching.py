@@ -69,7 +69,7 @@ def page_cache() -> PageCache:
     found = current_app.extensions.get("page_cache")
     if found is None:
         found = current_app.extensions.setdefault(
-            "page_cache", PageCache(int(current_app.config.get("PAGE_CACHE_BYTES", DEFAULT_LIMIT)))
+            "page_cache", PageCache(int(current_app.config["PAGE_CACHE_BYTES"]))
         )
     return found
 

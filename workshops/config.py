@@ -83,6 +83,8 @@ class Defaults:
     #: Once a request or the health check finds the database away, the next requests of the same
     #: process are answered 503 at once for this many seconds instead of each waiting for it again.
     DATABASE_OUTAGE_HOLD = 2
+    #: Bytes of rendered anonymous pages (workshop pages, home, published calls) each process keeps.
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
     #: The whole budget of ``/healthz``: past it the database counts as down (503).
     HEALTH_CHECK_TIMEOUT = 1
 
