@@ -68,9 +68,7 @@ def page_cache() -> PageCache:
     """The current application's cache (one per application, so tests never share pages)."""
     found = current_app.extensions.get("page_cache")
     if found is None:
-        found = current_app.extensions.setdefault(
-            "page_cache", PageCache(int(current_app.config["PAGE_CACHE_BYTES"]))
-        )
+        found = current_app.extensions.setdefault("page_cache", PageCache(int(current_app.config["PAGE_CACHE_BYTES"])))
     return found
 
 
